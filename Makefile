@@ -1,0 +1,86 @@
+# tipkg: `make up` (everything, then serve) and `make test` are the two commands.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY ?= $(shell command -v python3.11 || command -v python3)
+CACHE := $(HOME)/.cache/tipkg
+UV := $(CACHE)/uvtool/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TIPKG := $(BIN)/tipkg
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: help up setup venv chromium neo4j-install neo4j-start neo4j-stop neo4j-status ingest ui eval \
+        test test-slow bench lint clean
+
+help:
+	@echo "make up      - install everything, start Neo4j, ingest the default corpus, serve the UI"
+	@echo "make test    - set up what the tests need and run them"
+	@echo "other: setup neo4j-start neo4j-stop ingest ui eval bench test-slow lint clean"
+
+# uv installs from its shared cache by hard links, so a fresh clone gets its venv in seconds.
+$(UV):
+	$(PY) -m venv $(CACHE)/uvtool
+	$(CACHE)/uvtool/bin/pip install -q uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing -p $(PY) $(VENV)
+	$(UV) pip install -q -p $(BIN)/python -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# Debian's Chromium for the browser test (root only; otherwise that test says why it skips).
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the UI test..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "warning: chromium could not be installed; the browser test will be skipped"; \
+	else echo "note: chromium missing and not root; the browser test will be skipped"; fi
+
+neo4j-install: $(STAMP)
+	$(TIPKG) neo4j install
+
+setup: venv neo4j-install chromium
+
+neo4j-start: neo4j-install
+	$(TIPKG) neo4j start
+
+neo4j-stop:
+	@[ -x $(TIPKG) ] && $(TIPKG) neo4j stop || true
+
+neo4j-status: $(STAMP)
+	$(TIPKG) neo4j status
+
+ingest: neo4j-start
+	$(TIPKG) ingest
+
+ui: $(STAMP)
+	$(TIPKG) urls
+	$(TIPKG) ui
+
+up: setup neo4j-start ingest
+	@$(TIPKG) urls
+	@$(TIPKG) ui
+
+eval: neo4j-start
+	$(TIPKG) eval --qa evals/datasets/dev.jsonl
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check kg ingest retrieval ui evals tests bench
+
+clean: neo4j-stop
+	rm -rf .tipkg .pytest_cache $(VENV)

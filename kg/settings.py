@@ -1,0 +1,110 @@
+"""The one settings object. Read once at the edge (CLI, UI, tests) and passed in.
+
+Environment: `TIPKG_*` for everything, plus the standard `NEO4J_URI`, `NEO4J_USER`
+(or `NEO4J_USERNAME`) and `NEO4J_PASSWORD`. Setting `NEO4J_URI` means "use that server":
+the project then never starts or stops a Neo4j of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIPKG_", extra="ignore", populate_by_name=True)
+
+    # Where this instance keeps its state: Neo4j conf/data/logs, the password, Chroma.
+    home: Path = PROJECT_ROOT / ".tipkg"
+    # Shared across clones so a second checkout does not download Neo4j again.
+    cache_dir: Path = Path.home() / ".cache" / "tipkg"
+
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "TIPKG_NEO4J_URI"))
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "TIPKG_NEO4J_USER")
+    )
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "TIPKG_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = "neo4j"
+    neo4j_version: str = "5.26.30"
+    neo4j_browser_version: str = "5.24.0"
+    bolt_port: int = 7687
+    http_port: int = 7474
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "256m"
+    neo4j_start_timeout_s: float = 90.0
+    # Bolt connect timeout: a Neo4j that is down must be reported within ~2 s.
+    neo4j_connect_timeout_s: float = 2.0
+
+    chroma_host: str | None = None
+    chroma_path: Path | None = None  # default: <home>/chroma
+    chroma_port: int = 8000
+    chroma_collection: str = "tipkg_passages"
+
+    corpus_dir: Path = PROJECT_ROOT / "data" / "corpus"
+    tiers_csv: Path = PROJECT_ROOT / "data" / "tip_2024_tiers.csv"
+
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+
+    max_question_chars: int = 2000
+    max_document_bytes: int = 5_000_000
+
+    # Optional LLM: none | llamacpp | ollama | openai
+    llm_provider: str = "none"
+    llm_model: str | None = None
+    llm_model_path: Path | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    @property
+    def managed_neo4j(self) -> bool:
+        """True when the project runs its own Neo4j (no NEO4J_URI given)."""
+        return self.neo4j_uri is None
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.home / "neo4j"
+
+    @property
+    def password_file(self) -> Path:
+        return self.neo4j_home / "password"
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        if not self.managed_neo4j:
+            return "(external Neo4j: open its own Browser)"
+        return f"http://localhost:{self.http_port}/browser/"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.ui_host}:{self.ui_port}/"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.home / "chroma"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "eval-runs"
+
+    def password(self) -> str:
+        """The Neo4j password: the environment wins, else the one generated at install."""
+        pw = self.neo4j_password
+        if pw is not None:  # model_copy(update=...) may hand in a plain str
+            return pw.get_secret_value() if isinstance(pw, SecretStr) else str(pw)
+        if self.password_file.exists():
+            return self.password_file.read_text().strip()
+        raise RuntimeError(
+            f"No Neo4j password: set NEO4J_PASSWORD, or run `tipkg neo4j start` once so that one is "
+            f"generated in {self.password_file}."
+        )

@@ -1,0 +1,98 @@
+"""Test fixtures. Graph tests talk to a real Neo4j: a test instance of the project's own server on
+other ports with its own data folder (never the user's), or `TIPKG_TEST_NEO4J_URI` if given."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import pytest
+
+from kg.settings import PROJECT_ROOT, Settings
+
+TEST_HOME = PROJECT_ROOT / ".tipkg" / "test"
+TEST_BOLT_PORT = int(os.environ.get("TIPKG_TEST_BOLT_PORT", "17687"))
+TEST_HTTP_PORT = int(os.environ.get("TIPKG_TEST_HTTP_PORT", "17474"))
+
+
+def make_settings(home: Path, **overrides) -> Settings:
+    """Settings isolated from the user's environment (no NEO4J_* leaking in)."""
+    base = dict(
+        home=home,
+        neo4j_uri=os.environ.get("TIPKG_TEST_NEO4J_URI"),
+        neo4j_user=os.environ.get("TIPKG_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("TIPKG_TEST_NEO4J_PASSWORD"),
+        bolt_port=TEST_BOLT_PORT,
+        http_port=TEST_HTTP_PORT,
+        neo4j_heap="768m",
+        neo4j_pagecache="128m",
+        chroma_collection="tipkg_test_passages",
+    )
+    base.update(overrides)
+    return Settings(**base)
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings() -> Settings:
+    """A running test Neo4j; stopped at the end of the session."""
+    from kg import server
+
+    settings = make_settings(TEST_HOME / "store")
+    if settings.managed_neo4j:
+        server.start(settings)
+    yield settings
+    if settings.managed_neo4j:
+        server.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def graph(neo4j_settings):
+    from kg.driver import Graph
+
+    with Graph(neo4j_settings) as g:
+        yield g
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from retrieval.embeddings import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def built_corpus(neo4j_settings, embedder, tmp_path_factory):
+    """The default corpus ingested once into the test stores; tests that read it share it."""
+    from ingest.build import run_ingest
+
+    settings = neo4j_settings.model_copy(update={"chroma_path": tmp_path_factory.mktemp("chroma-corpus")})
+    wipe_graph(settings)
+    summary = run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder)
+    return settings, summary
+
+
+def wipe_graph(settings: Settings) -> None:
+    """Empty the test database (only ever the test instance's)."""
+    from kg.driver import Graph
+
+    with Graph(settings) as g:
+        g.write("MATCH (n) DETACH DELETE n")
+
+
+@pytest.fixture(scope="session")
+def agent(built_corpus, embedder):
+    from retrieval.agent import Agent
+
+    settings, _ = built_corpus
+    a = Agent(settings, embedder=embedder)
+    yield a
+    a.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(TEST_HOME / "tmp", ignore_errors=True)

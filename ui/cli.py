@@ -1,0 +1,250 @@
+"""`tipkg`: the command line. Reads the settings once and passes them down."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg.settings import Settings
+
+app = typer.Typer(help="Knowledge graph and cited answers over the 2024 TIP Report.", no_args_is_help=True)
+neo4j_app = typer.Typer(help="Run the project's own Neo4j server.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate answers on a question set and compare runs.", invoke_without_command=True)
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(eval_app, name="eval")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@neo4j_app.command("install")
+def neo4j_install() -> None:
+    """Fetch the Neo4j jars into the shared cache (once)."""
+    from kg import server
+
+    s = _settings()
+    try:
+        lib = server.install(s)
+    except server.Neo4jServerError as exc:
+        _fail(str(exc))
+    console.print(f"Neo4j {s.neo4j_version} installed in {lib}")
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Install (once) and start Neo4j; waits until Bolt answers."""
+    from kg import server
+
+    s = _settings()
+    try:
+        st = server.start(s)
+    except server.Neo4jServerError as exc:
+        _fail(str(exc))
+    console.print(f"Neo4j running (pid {st.pid}) at {st.bolt_uri}; Browser: {st.browser_url}")
+    console.print(f"User: {s.neo4j_user}; password in {s.password_file}")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the project's Neo4j gracefully."""
+    from kg import server
+
+    was = server.stop(_settings())
+    console.print("Neo4j stopped." if was else "Neo4j was not running.")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the project's Neo4j runs, and where."""
+    from kg import server
+
+    s = _settings()
+    if not s.managed_neo4j:
+        console.print(f"External Neo4j configured: {s.neo4j_uri}")
+        return
+    st = server.status(s)
+    console.print(f"Neo4j {st.detail}" + (f" (pid {st.pid})" if st.pid else "") + f"; Bolt {st.bolt_uri}; "
+                  f"Browser {st.browser_url}; log {st.log_file}")
+    if not st.running:
+        raise typer.Exit(3)
+
+
+@app.command()
+def cypher(
+    query: str = typer.Argument(..., help="A read-only Cypher query."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array, one object per row."),
+    limit: int = typer.Option(1000, help="At most this many rows."),
+) -> None:
+    """Run a read-only Cypher query (writes are refused)."""
+    from kg.driver import Graph, Neo4jUnavailable, QueryRefused
+
+    try:
+        with Graph(_settings()) as g:
+            rows = g.run_untrusted(query, limit=limit)
+    except QueryRefused as exc:
+        _fail(f"query refused: {exc}", code=2)
+    except Neo4jUnavailable as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    table = Table(*(rows[0].keys() if rows else ["(no rows)"]))
+    for row in rows:
+        table.add_row(*(json.dumps(v, default=str, ensure_ascii=False) if not isinstance(v, str) else v
+                        for v in row.values()))
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders (default: the shipped corpus)."),
+    tiers: Optional[Path] = typer.Option(None, help="Tier table CSV (default: the shipped one)."),
+    prune: bool = typer.Option(False, "--prune", help="Remove documents no longer present in PATHS."),
+) -> None:
+    """Build the graph and the vector index from documents (idempotent)."""
+    from ingest.build import IngestError, run_ingest
+    from kg.driver import Neo4jUnavailable
+
+    s = _settings()
+    try:
+        summary = run_ingest(s, paths or [s.corpus_dir], tiers_csv=tiers or s.tiers_csv, prune=prune,
+                             console=console)
+    except (IngestError, Neo4jUnavailable) as exc:
+        _fail(str(exc))
+    summary.print(console)
+    if summary.errors and not summary.documents:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="The question."),
+    mode: str = typer.Option("default", help="default (no LLM) or llm."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    batch: Optional[Path] = typer.Option(None, help="A JSONL file of {id, question}; writes JSONL to stdout."),
+) -> None:
+    """Answer a question with cited passages, or say the sources don't."""
+    from retrieval.agent import Agent
+
+    s = _settings()
+    if batch is None and question is None:
+        _fail("give a question, or --batch FILE.jsonl")
+    agent = Agent(s, mode=mode)
+    try:
+        if batch is not None:
+            for line_no, line in enumerate(batch.read_text().splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    _fail(f"{batch}:{line_no}: not JSON ({exc.msg})")
+                result = agent.ask(str(item.get("question", "")))
+                out = {"id": item.get("id"), **result.model_dump(mode="json")}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+            return
+        result = agent.ask(question or "")
+    finally:
+        agent.close()
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    from ui.render import print_answer
+
+    print_answer(console, result)
+
+
+@eval_app.callback()
+def eval_main(
+    ctx: typer.Context,
+    qa: Optional[Path] = typer.Option(None, "--qa", help="Question set (JSONL)."),
+    mode: str = typer.Option("default", help="default or llm."),
+    out: Optional[Path] = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
+    baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
+) -> None:
+    """Run a question set: accuracy, citations, abstention, retrieval, latency."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from evals.runner import run_eval
+
+    if qa is None:
+        _fail("give --qa FILE.jsonl (the shipped dev set: evals/datasets/dev.jsonl)")
+    s = _settings()
+    try:
+        run_dir = run_eval(s, qa, mode=mode, out=out, with_baseline=baseline, console=console)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    console.print(f"Report: {run_dir / 'report.md'}")
+
+
+@eval_app.command("compare")
+def eval_compare(run_a: Path, run_b: Path) -> None:
+    """Per-metric deltas between two runs, and the questions that flipped."""
+    from evals.compare import compare_runs
+
+    try:
+        text = compare_runs(run_a, run_b)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(text)
+
+
+@app.command()
+def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what disagrees.")) -> None:
+    """Check that the graph and the vector index agree."""
+    from ingest.doctor import check_stores
+
+    report = check_stores(_settings(), repair=repair, console=console)
+    if report.problems and not repair:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ui(
+    host: Optional[str] = typer.Option(None, help="Bind address (default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (default 7860)."),
+) -> None:
+    """Serve the web app."""
+    from ui.app import serve
+
+    s = _settings()
+    overrides = {k: v for k, v in {"ui_host": host, "ui_port": port}.items() if v is not None}
+    if overrides:
+        s = s.model_copy(update=overrides)
+    serve(s)
+
+
+@app.command()
+def urls() -> None:
+    """Print where the UI and Neo4j Browser are."""
+    s = _settings()
+    console.print(f"UI:            {s.ui_url}")
+    console.print(f"Neo4j Browser: {s.browser_url}  (user {s.neo4j_user}, password in {s.password_file})")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
