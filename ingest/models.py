@@ -1,0 +1,66 @@
+"""Data passed between ingestion stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RawDocument:
+    path: Path
+    doc_id: str  # content hash: stable across runs, changes when the text changes
+    text: str  # the original text, as the passages' offsets count it
+    file: str
+    title: str = ""
+    outlet: str = ""
+
+    @property
+    def prefix(self) -> str:
+        """The file-name prefix users and question sets name documents by (e.g. '000')."""
+        return self.file.split("_", 1)[0].rsplit(".", 1)[0]
+
+
+@dataclass
+class Passage:
+    passage_id: str
+    doc_id: str
+    ordinal: int
+    text: str  # cleaned text
+    start: int  # span in the original file's text
+    end: int
+    section: str = ""
+    # Offsets of each cleaned character in the original text: lets a quote map back exactly.
+    char_map: list[int] = field(default_factory=list, repr=False)
+    duplicate_of: str | None = None
+    duplicates: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    def original_span(self, i: int, j: int) -> tuple[int, int]:
+        """Map a span [i, j) of the cleaned passage text back to the original file."""
+        return self.char_map[i], self.char_map[j - 1] + 1
+
+
+@dataclass
+class Mention:
+    passage_id: str
+    label: str  # Country | Actor | Trend | Hero | Tier
+    key: str
+    surface: str
+
+
+@dataclass
+class HeroProfile:
+    key: str
+    name: str
+    country_iso3: str | None
+    organization_key: str | None
+    organization: str | None
+    role: str
+    relation: str  # FOUNDED | LEADS | WORKS_AT
+    figures: list[str]
+    passage_ids: list[str]
+    text: str

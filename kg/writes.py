@@ -1,0 +1,208 @@
+"""Batched, idempotent graph writes (MERGE on node keys; one transaction per UNWIND batch)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from kg.driver import Graph
+
+BATCH = 500
+
+UPSERT_REPORT = """
+MERGE (r:Report {key: $key})
+SET r.name = $name, r.edition = $edition, r.year = $year, r.released = $released,
+    r.countries_covered = $countries_covered, r.aliases = $aliases
+"""
+
+UPSERT_DOCUMENT = """
+MERGE (d:Document {doc_id: $doc_id})
+SET d.file = $file, d.path = $path, d.prefix = $prefix, d.title = $title, d.outlet = $outlet,
+    d.chars = $chars, d.complete = false
+WITH d
+MATCH (r:Report {key: $report_key})
+MERGE (d)-[:COVERS]->(r)
+"""
+
+# A changed file gets a new doc_id; its old version (same path) goes, with what hung on it.
+FIND_REPLACED_DOCUMENTS = """
+MATCH (d:Document) WHERE d.path = $path AND d.doc_id <> $doc_id
+RETURN d.doc_id AS doc_id
+"""
+
+DELETE_DOCUMENT = """
+MATCH (d:Document {doc_id: $doc_id})
+OPTIONAL MATCH (d)-[:HAS_PASSAGE]->(p:Passage)
+WITH d, collect(p) AS ps, collect(p.passage_id) AS pids
+FOREACH (p IN ps | DETACH DELETE p)
+DETACH DELETE d
+RETURN pids
+"""
+
+# Facts whose every supporting passage is gone are removed; the others lose the dead ids.
+PRUNE_FACT_PROVENANCE = """
+MATCH ()-[r]->() WHERE r.passage_ids IS NOT NULL AND any(x IN r.passage_ids WHERE x IN $pids)
+WITH r, [x IN r.passage_ids WHERE NOT x IN $pids] AS kept
+FOREACH (_ IN CASE WHEN size(kept) = 0 THEN [1] ELSE [] END | DELETE r)
+FOREACH (_ IN CASE WHEN size(kept) > 0 THEN [1] ELSE [] END | SET r.passage_ids = kept)
+"""
+
+DELETE_ORPHAN_ENTITIES = """
+MATCH (n) WHERE (n:Hero OR n:Trend OR (n:Actor AND n.source = 'ner')) AND NOT (n)--()
+DELETE n
+"""
+
+CLEAR_PASSAGE_MENTIONS = """
+UNWIND $pids AS pid
+MATCH (p:Passage {passage_id: pid})-[m:MENTIONS]->()
+DELETE m
+"""
+
+UPSERT_PASSAGES = """
+UNWIND $rows AS row
+MATCH (d:Document {doc_id: row.doc_id})
+MERGE (p:Passage {passage_id: row.passage_id})
+SET p.doc_id = row.doc_id, p.ordinal = row.ordinal, p.text = row.text, p.start = row.start,
+    p.end = row.end, p.section = row.section, p.words = row.words, p.file = row.file,
+    p.char_map = row.char_map
+MERGE (d)-[:HAS_PASSAGE]->(p)
+"""
+
+LINK_NEXT = """
+UNWIND $pairs AS pair
+MATCH (a:Passage {passage_id: pair[0]}), (b:Passage {passage_id: pair[1]})
+MERGE (a)-[:NEXT]->(b)
+"""
+
+UPSERT_COUNTRIES = """
+UNWIND $rows AS row
+MERGE (c:Country {iso3: row.iso3})
+SET c.name = row.name, c.aliases = row.aliases, c.demonyms = row.demonyms, c.iso2 = row.iso2,
+    c.search_aliases = row.search_aliases
+"""
+
+UPSERT_ACTORS = """
+UNWIND $rows AS row
+MERGE (a:Actor {key: row.key})
+SET a.name = row.name, a.aliases = row.aliases, a.kind = row.kind, a.role = row.role,
+    a.source = row.source, a.search_aliases = row.search_aliases
+"""
+
+UPSERT_TRENDS = """
+UNWIND $rows AS row
+MERGE (t:Trend {key: row.key})
+SET t.name = row.name, t.aliases = row.aliases, t.search_aliases = row.search_aliases
+"""
+
+UPSERT_TIERS = """
+UNWIND $rows AS row
+MERGE (t:Tier {name: row.name})
+SET t.aliases = row.aliases, t.rank = row.rank, t.coverage_2024 = row.coverage,
+    t.report_total_2024 = row.report_total, t.search_aliases = row.search_aliases
+"""
+
+MERGE_MENTIONS = """
+UNWIND $rows AS row
+MATCH (p:Passage {passage_id: row.pid})
+CALL (row, p) {
+  OPTIONAL MATCH (c:Country {iso3: row.key}) WHERE row.label = 'Country'
+  OPTIONAL MATCH (a:Actor {key: row.key}) WHERE row.label = 'Actor'
+  OPTIONAL MATCH (t:Trend {key: row.key}) WHERE row.label = 'Trend'
+  OPTIONAL MATCH (h:Hero {key: row.key}) WHERE row.label = 'Hero'
+  OPTIONAL MATCH (ti:Tier {name: row.key}) WHERE row.label = 'Tier'
+  WITH coalesce(c, a, t, h, ti) AS e
+  WHERE e IS NOT NULL
+  MERGE (p)-[m:MENTIONS]->(e)
+  SET m.surfaces = row.surfaces, m.count = row.count
+}
+"""
+
+CLEAR_DUPLICATES = "MATCH (:Passage)-[r:DUPLICATE_OF]->(:Passage) DELETE r"
+
+MERGE_DUPLICATES = """
+UNWIND $rows AS row
+MATCH (a:Passage {passage_id: row.source}), (b:Passage {passage_id: row.target})
+MERGE (a)-[r:DUPLICATE_OF]->(b)
+SET r.shared_sentences = row.shared, r.similarity = row.similarity
+"""
+
+MERGE_TIER_PLACEMENTS = """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (t:Tier {name: row.tier})
+MERGE (c)-[r:PLACED_IN {year: row.year}]->(t)
+SET r.source = row.source, r.row = row.row, r.table = row.table, r.country_as_listed = row.country
+"""
+
+CLEAR_TIER_PLACEMENTS = "MATCH (:Country)-[r:PLACED_IN]->(:Tier) WHERE r.table = $table DELETE r"
+
+UPSERT_HEROES = """
+UNWIND $rows AS row
+MERGE (h:Hero {key: row.key})
+SET h.name = row.name, h.aliases = row.aliases, h.role = row.role, h.organization = row.organization,
+    h.figures = row.figures, h.profile = row.profile, h.search_aliases = row.search_aliases,
+    h.passage_ids = row.passage_ids
+WITH h, row
+MATCH (r:Report {key: $report_key})
+MERGE (h)-[hr:HONORED_IN]->(r)
+SET hr.passage_ids = row.passage_ids
+WITH h, row
+CALL (h, row) {
+  MATCH (c:Country {iso3: row.country}) WHERE row.country IS NOT NULL
+  MERGE (h)-[w:WORKS_IN]->(c)
+  SET w.passage_ids = row.passage_ids
+}
+"""
+
+MERGE_HERO_ORG = """
+UNWIND $rows AS row
+MATCH (h:Hero {key: row.hero}), (a:Actor {key: row.org})
+CALL (h, a, row) {
+  WITH h, a, row WHERE row.rel = 'FOUNDED'
+  MERGE (h)-[r:FOUNDED]->(a) SET r.passage_ids = row.passage_ids, r.role = row.role
+  MERGE (h)-[l:LEADS]->(a) SET l.passage_ids = row.passage_ids, l.role = row.role
+}
+CALL (h, a, row) {
+  WITH h, a, row WHERE row.rel = 'LEADS'
+  MERGE (h)-[r:LEADS]->(a) SET r.passage_ids = row.passage_ids, r.role = row.role
+}
+CALL (h, a, row) {
+  WITH h, a, row WHERE row.rel = 'WORKS_AT'
+  MERGE (h)-[r:WORKS_AT]->(a) SET r.passage_ids = row.passage_ids, r.role = row.role
+}
+"""
+
+MERGE_FACTS = """
+UNWIND $rows AS row
+CALL (row) {
+  MATCH (a:Actor {key: row.from}), (c:Country {iso3: row.to}) WHERE row.type = 'BASED_IN'
+  MERGE (a)-[r:BASED_IN]->(c) SET r.passage_ids = row.passage_ids, r.source = row.source
+}
+CALL (row) {
+  MATCH (t:Trend {key: row.from}), (c:Country {iso3: row.to}) WHERE row.type = 'OBSERVED_IN'
+  MERGE (t)-[r:OBSERVED_IN]->(c) SET r.passage_ids = row.passage_ids
+}
+CALL (row) {
+  MATCH (rep:Report {key: row.from}), (t:Trend {key: row.to}) WHERE row.type = 'HIGHLIGHTS'
+  MERGE (rep)-[r:HIGHLIGHTS]->(t) SET r.passage_ids = row.passage_ids
+}
+CALL (row) {
+  MATCH (a:Actor {key: row.from}), (b:Actor {key: row.to}) WHERE row.type = 'OPERATED_BY'
+  MERGE (a)-[r:OPERATED_BY]->(b) SET r.passage_ids = row.passage_ids, r.source = row.source
+}
+"""
+
+MARK_DOCUMENTS_COMPLETE = """
+UNWIND $doc_ids AS id
+MATCH (d:Document {doc_id: id}) SET d.complete = true
+"""
+
+ALL_DOCUMENTS = "MATCH (d:Document) RETURN d.doc_id AS doc_id, d.path AS path, d.complete AS complete"
+
+
+def batched(rows: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def write_rows(graph: Graph, query: str, rows: list[dict], size: int = BATCH, **params: Any) -> None:
+    for chunk in batched(rows, size):
+        graph.write(query, rows=chunk, **params)

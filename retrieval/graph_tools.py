@@ -1,0 +1,126 @@
+"""Read-only, parameterised Cypher templates for the question shapes the answerer knows."""
+
+from __future__ import annotations
+
+from kg.driver import Graph
+
+ENTITY_INDEX = """
+MATCH (n) WHERE n:Country OR n:Actor OR n:Trend OR n:Hero OR n:Tier
+RETURN labels(n)[0] AS label, coalesce(n.iso3, n.key, n.name) AS key, n.name AS name,
+       coalesce(n.aliases, []) + coalesce(n.demonyms, []) AS aliases
+"""
+
+COUNTRY_TIERS = """
+MATCH (c:Country {iso3: $iso3})
+OPTIONAL MATCH (c)-[r:PLACED_IN]->(t:Tier)
+RETURN c.name AS country, collect({year: r.year, tier: t.name, source: r.source, row: r.row}) AS placements
+"""
+
+COUNTRIES_IN_TIER = """
+MATCH (c:Country)-[r:PLACED_IN {year: $year}]->(t:Tier {name: $tier})
+OPTIONAL MATCH (c)-[r2:PLACED_IN {year: $other_year}]->(t2:Tier)
+RETURN c.name AS country, c.iso3 AS iso3, r.row AS row, r.source AS source, t2.name AS other_tier, t.coverage_2024 AS coverage
+ORDER BY c.name
+"""
+
+TIER_INFO = "MATCH (t:Tier {name: $tier}) RETURN t.coverage_2024 AS coverage, t.report_total_2024 AS report_total"
+
+TIER_CHANGES = """
+MATCH (c:Country)-[a:PLACED_IN {year: 2024}]->(t24:Tier), (c)-[b:PLACED_IN {year: 2023}]->(t23:Tier)
+WHERE t24 <> t23
+RETURN c.name AS country, t23.name AS tier_2023, t24.name AS tier_2024, t23.rank AS rank_2023, t24.rank AS rank_2024,
+       a.row AS row, a.source AS source
+ORDER BY c.name
+"""
+
+HEROES = """
+MATCH (h:Hero)-[:HONORED_IN]->(:Report)
+OPTIONAL MATCH (h)-[:WORKS_IN]->(c:Country)
+OPTIONAL MATCH (h)-[:FOUNDED|LEADS|WORKS_AT]->(a:Actor)
+OPTIONAL MATCH (c)-[r:PLACED_IN {year: 2024}]->(t:Tier)
+RETURN h.key AS key, h.name AS name, h.role AS role, h.figures AS figures, h.passage_ids AS passage_ids,
+       c.name AS country, c.iso3 AS iso3, collect(DISTINCT a.name) AS organizations,
+       t.name AS tier_2024, r.row AS tier_row, r.source AS tier_source
+ORDER BY h.passage_ids[0], h.name
+"""
+
+ACTOR_PEOPLE = """
+MATCH (a:Actor {key: $key})
+OPTIONAL MATCH (h:Hero)-[rel:FOUNDED|LEADS|WORKS_AT]->(a)
+OPTIONAL MATCH (a)-[:BASED_IN]->(c:Country)
+RETURN a.name AS actor, a.kind AS kind, collect(DISTINCT {hero: h.key, rel: type(rel)}) AS people, c.iso3 AS iso3
+"""
+
+PASSAGES = """
+UNWIND $ids AS id
+MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
+OPTIONAL MATCH (p)-[:DUPLICATE_OF]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document)
+RETURN p.passage_id AS passage_id, p.text AS text, p.char_map AS char_map, p.start AS start, p.end AS end,
+       p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
+       collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups
+"""
+
+ENTITY_PASSAGES = """
+UNWIND $keys AS k
+MATCH (p:Passage)-[m:MENTIONS]->(e)
+WHERE (e:Country AND e.iso3 = k) OR (e:Actor AND e.key = k) OR (e:Trend AND e.key = k) OR (e:Hero AND e.key = k)
+   OR (e:Tier AND e.name = k)
+RETURN p.passage_id AS passage_id, count(*) AS hits, sum(m.count) AS weight
+ORDER BY hits DESC, weight DESC
+LIMIT $limit
+"""
+
+FULLTEXT = """
+CALL db.index.fulltext.queryNodes('passage_text', $q, {limit: $limit}) YIELD node, score
+RETURN node.passage_id AS passage_id, score
+"""
+
+TERM_EXISTS = """
+CALL db.index.fulltext.queryNodes('passage_text', $q, {limit: 1}) YIELD node
+RETURN count(node) AS n
+"""
+
+
+class GraphTools:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def entity_index(self) -> list[dict]:
+        return self.graph.read(ENTITY_INDEX)
+
+    def country_tiers(self, iso3: str) -> dict | None:
+        rows = self.graph.read(COUNTRY_TIERS, iso3=iso3)
+        if not rows:
+            return None
+        row = rows[0]
+        row["placements"] = [p for p in row["placements"] if p.get("tier")]
+        return row
+
+    def countries_in_tier(self, tier: str, year: int) -> list[dict]:
+        return self.graph.read(COUNTRIES_IN_TIER, tier=tier, year=year, other_year=2023 if year == 2024 else 2024)
+
+    def tier_info(self, tier: str) -> dict:
+        rows = self.graph.read(TIER_INFO, tier=tier)
+        return rows[0] if rows else {}
+
+    def tier_changes(self) -> list[dict]:
+        return self.graph.read(TIER_CHANGES)
+
+    def heroes(self) -> list[dict]:
+        return self.graph.read(HEROES)
+
+    def actor_people(self, key: str) -> dict | None:
+        rows = self.graph.read(ACTOR_PEOPLE, key=key)
+        return rows[0] if rows else None
+
+    def passages(self, ids: list[str]) -> dict[str, dict]:
+        return {r["passage_id"]: r for r in self.graph.read(PASSAGES, ids=ids)}
+
+    def entity_passages(self, keys: list[str], limit: int = 20) -> list[dict]:
+        return self.graph.read(ENTITY_PASSAGES, keys=keys, limit=limit)
+
+    def fulltext(self, lucene_query: str, limit: int = 20) -> list[dict]:
+        return self.graph.read(FULLTEXT, q=lucene_query, limit=limit)
+
+    def term_exists(self, lucene_query: str) -> bool:
+        return self.graph.read(TERM_EXISTS, q=lucene_query)[0]["n"] > 0

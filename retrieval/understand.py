@@ -1,0 +1,148 @@
+"""Question understanding: which entities a question names, and what shape of answer it wants.
+
+Entities are linked against the graph's own names, aliases and demonyms (so "Myanmar" finds
+Burma and "Serbian" finds Serbia), case-insensitively, with a fuzzy fallback for misspelt
+multi-word names. The shape decides which graph template (if any) answers it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+STOPWORDS = set("""
+a an the of in on at to for from by with about as and or but if is are was were be been being do does did
+has have had what which who whom whose when where why how many much that this these those it its their his
+her they them he she i me my we our you your there here than then so not no any all each every some more most
+tell say said says give list name named according report reports reported tip trafficking persons person
+2024 human please can could would should will shall may might one ones also into over under between did
+""".split())
+GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", "document", "sources", "source"}
+
+
+@dataclass
+class LinkedEntity:
+    label: str
+    key: str
+    name: str
+    surface: str
+    start: int
+
+
+@dataclass
+class Understanding:
+    question: str
+    shape: str
+    entities: list[LinkedEntity] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    proper_terms: list[str] = field(default_factory=list)  # capitalised words the graph does not know
+
+    def of(self, label: str) -> list[LinkedEntity]:
+        return [e for e in self.entities if e.label == label]
+
+
+class EntityLinker:
+    def __init__(self, index_rows: list[dict]):
+        self.forms: dict[str, tuple[str, str, str]] = {}
+        for row in index_rows:
+            label, key, name = row["label"], row["key"], row["name"]
+            for form in [name, *(row.get("aliases") or [])]:
+                if not form:
+                    continue
+                f = form.lower()
+                # A hero's bare surname is an alias but must not beat a country or actor of that name.
+                if f in self.forms and self.forms[f][0] != "Hero":
+                    continue
+                if len(f) < 3 and not form.isupper():
+                    continue
+                self.forms[f] = (label, key, name)
+        ordered = sorted(self.forms, key=len, reverse=True)
+        self._rx = re.compile(r"(?<![\w#])(" + "|".join(re.escape(f) for f in ordered) + r")(?:'s|’s|s)?(?![\w-])",
+                              re.I) if ordered else None
+        self._multiword = [f for f in self.forms if " " in f and len(f) > 8]
+
+    def link(self, question: str) -> list[LinkedEntity]:
+        out: list[LinkedEntity] = []
+        if self._rx is None:
+            return out
+        taken: list[tuple[int, int]] = []
+        for m in self._rx.finditer(question):
+            surface = m.group(1)
+            # Short all-caps aliases ("US", "UN") only count when written in capitals.
+            if len(surface) <= 3 and surface != surface.upper():
+                continue
+            label, key, name = self.forms[surface.lower()]
+            out.append(LinkedEntity(label, key, name, surface, m.start(1)))
+            taken.append((m.start(), m.end()))
+        # Fuzzy fallback for misspelt multi-word names ("Marijana Savic", "Free Society Projct").
+        words = re.findall(r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+", question)
+        for w in words:
+            pos = question.find(w)
+            if any(a <= pos < b for a, b in taken):
+                continue
+            best = process.extractOne(w.lower(), self._multiword, scorer=fuzz.ratio, score_cutoff=85)
+            if best:
+                label, key, name = self.forms[best[0]]
+                out.append(LinkedEntity(label, key, name, w, pos))
+        seen, unique = set(), []
+        for e in sorted(out, key=lambda e: e.start):
+            if (e.label, e.key) not in seen:
+                seen.add((e.label, e.key))
+                unique.append(e)
+        return unique
+
+
+_LIST = re.compile(r"\b(which|list|name|what are|who are|all( the)?|every|enumerate)\b", re.I)
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
+_CHANGE = re.compile(r"\b(upgrad\w*|downgrad\w*|mov(?:e|ed|es)|chang\w*|promot\w*|demot\w*|drop\w*|rais\w*|"
+                     r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.I)
+_TIER_WORD = re.compile(r"\b(tier|tiers|ranking|ranked|rank|rated|rating|placement|placed|watch ?list|special case)\b",
+                        re.I)
+_HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.I)
+
+
+def classify(question: str, entities: list[LinkedEntity]) -> str:
+    labels = {e.label for e in entities}
+    moved = re.search(r"\b(upgrad|downgrad)\w*", question, re.I)
+    tierish = bool(_TIER_WORD.search(question)) or "Tier" in labels or (bool(moved) and "Country" in labels)
+    heroish = bool(_HERO_WORD.search(question))
+    if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.I)):
+        return "tier_changes_all"
+    if tierish and ("Hero" in labels or ("Actor" in labels and "Country" not in labels)):
+        return "tier_of_hero_country"
+    if heroish and "Tier" in labels:
+        return "heroes_in_tier"
+    if tierish and "Country" in labels:
+        return "tier_change" if _CHANGE.search(question) else "tier_lookup"
+    if tierish and "Tier" in labels:
+        return "tier_count" if _COUNT.search(question) else "tier_list"
+    if tierish and _CHANGE.search(question) and _LIST.search(question):
+        return "tier_changes_all"
+    if heroish and "Hero" not in labels:
+        if "Country" in labels:
+            return "heroes_by_country"
+        if _COUNT.search(question) or _LIST.search(question):
+            return "hero_list"
+    if "Hero" in labels:
+        return "hero_fact"
+    return "fact"
+
+
+def understand(question: str, linker: EntityLinker) -> Understanding:
+    entities = linker.link(question)
+    shape = classify(question, entities)
+    years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", question)]
+    covered = set()
+    for e in entities:
+        covered.update(w.lower() for w in re.findall(r"\w+", e.surface))
+    words = re.findall(r"[A-Za-z][\w’'-]*|\d[\d,.]*", question)
+    keywords = [w for w in words if w.lower() not in STOPWORDS and len(w) > 2]
+    proper = []
+    for i, w in enumerate(words):
+        if (w[0].isupper() and i > 0 and w.lower() not in STOPWORDS and w.lower() not in covered
+                and w.lower() not in GENERIC and not w.isupper()):
+            proper.append(w)
+    return Understanding(question, shape, entities, years, keywords, proper)

@@ -1,0 +1,93 @@
+"""Chroma: one collection of passages, ids equal to the graph's passage ids.
+
+Local by default (PersistentClient under the state folder); a Chroma server when
+TIPKG_CHROMA_HOST is set. Vectors are always computed by our own Embedder, so Chroma's default
+embedding function (which would download a model) is never used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kg.settings import Settings
+
+
+class ChromaUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class VectorHit:
+    passage_id: str
+    score: float  # cosine similarity
+    metadata: dict
+
+
+def _client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                       settings=chroma_settings)
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises several unrelated types for a bad folder or host
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_dir
+        raise ChromaUnavailable(
+            f"Chroma could not be opened at {where} ({exc}). If the folder is corrupt, delete it and run "
+            f"`tipkg ingest` again to rebuild it from the documents."
+        ) from exc
+
+
+class VectorStore:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = _client(settings)
+        try:
+            self.collection = self._client.get_or_create_collection(
+                settings.chroma_collection, metadata={"hnsw:space": "cosine"}, embedding_function=None,
+            )
+        except Exception as exc:
+            raise ChromaUnavailable(f"Chroma collection '{settings.chroma_collection}' unusable: {exc}") from exc
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str], metadatas: list[dict]) -> None:
+        for i in range(0, len(ids), 1000):
+            self.collection.upsert(
+                ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000].tolist(), documents=documents[i:i + 1000],
+                metadatas=metadatas[i:i + 1000],
+            )
+
+    def existing(self, ids: list[str]) -> dict[str, dict]:
+        """Metadata of those ids already stored."""
+        out: dict[str, dict] = {}
+        for i in range(0, len(ids), 1000):
+            got = self.collection.get(ids=ids[i:i + 1000], include=["metadatas"])
+            out.update(dict(zip(got["ids"], got["metadatas"])))
+        return out
+
+    def all_ids(self) -> list[str]:
+        return list(self.collection.get(include=[])["ids"])
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 1000):
+            if ids[i:i + 1000]:
+                self.collection.delete(ids=ids[i:i + 1000])
+
+    def query(self, vector: np.ndarray, k: int = 10) -> list[VectorHit]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
+                                    include=["metadatas", "distances"])
+        return [
+            VectorHit(pid, 1.0 - float(dist), meta or {})
+            for pid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])
+        ]
