@@ -9,6 +9,7 @@ and keeps only what passes the same citation check.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from retrieval.retrievers import DenseRetriever, GraphRetriever, HybridRetriever
 from retrieval.understand import EntityLinker, Understanding, understand
 from retrieval.vectorstore import ChromaUnavailable, VectorStore
 
+log = logging.getLogger("tipkg.agent")
 TIER_ORDER = {"Tier 1": 1, "Tier 2": 2, "Tier 2 Watch List": 3, "Tier 3": 4}
 COVERAGE_NOTE = ("The tier table holds every 2024 Tier 3, Tier 2 Watch List and Special Case country, "
                  "but only some Tier 1 and Tier 2 countries.")
@@ -73,7 +75,9 @@ class Agent:
                                               GraphRetriever(self.tools))
                 self.cache = compose.SentenceCache(self._embedder)
             if self._linker is None:
-                self._linker = EntityLinker(self.tools.entity_index())
+                df = self.tools.entity_frequency()
+                weights = compose.TermWeights(self.tools.all_passage_texts())
+                self._linker, self._entity_df, self._weights = EntityLinker(self.tools.entity_index()), df, weights
 
     def close(self) -> None:
         if self._graph is not None:
@@ -122,12 +126,30 @@ class Agent:
                           shape="error", error=str(exc))
         except ChromaUnavailable as exc:
             return Answer(question=q, answer=str(exc), abstained=True, shape="error", error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - a user sees a message, the log keeps the traceback
+            log.exception("answering failed for %r", q)
+            return Answer(question=q, answer="Something went wrong while answering; the error was logged.",
+                          abstained=True, shape="error", error=f"{type(exc).__name__}: {exc}")
         answer = self._verify(answer)
         answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer
 
     # -- shapes --------------------------------------------------------------------------------
     def _answer(self, u: Understanding) -> Answer:
+        missing = self._unknown_terms(u)
+        if missing:  # a name no source contains: nothing to look up, whatever the shape
+            return Answer(question=u.question, shape=u.shape, abstained=True,
+                          answer=f"The sources don't mention {', '.join(missing)}. They cover the 2024 TIP Report: "
+                                 f"its trends, the ten TIP Report Heroes, and 2023/2024 tier placements.")
+        if u.shape == "tier_change" and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.I):
+            # A reason is text, not a table cell: answer from the passages when they give one.
+            text = self._text_answer(u)
+            if not text.abstained:
+                return text
+        if u.shape == "hero_fact" and re.match(r"\s*(who is|who's|who was|tell me about|describe)\b", u.question, re.I):
+            who = self._hero_who(u)
+            if who is not None:
+                return who
         handler = {
             "tier_lookup": self._tier_lookup,
             "tier_change": self._tier_lookup,
@@ -364,12 +386,43 @@ class Agent:
                       answer=f"{target['name']} works in {target['country']}{ref}, which was on "
                              f"{target['tier_2024']} in 2024 [{m}].")
 
+    def _hero_who(self, u: Understanding) -> Answer | None:
+        """'Who is X?': the profile sentences that give X's role and organisation."""
+        key = u.of("Hero")[0].key
+        hero = next((h for h in self._hero_rows() if h["key"] == key), None)
+        if hero is None:
+            return None
+        rows = self.tools.passages(hero["passage_ids"])
+        needles = [o for o in hero.get("organizations") or []] + ([hero["role"]] if hero.get("role") else [])
+        picks: list[tuple[dict, int, int]] = []
+        for pid in hero["passage_ids"]:
+            row = rows.get(pid)
+            if not row:
+                continue
+            from ingest.chunk import sentence_spans
+
+            spans = sentence_spans(row["text"])
+            surname = hero["name"].split()[0 if hero["name"].endswith("Jr.") else -1]
+            for i, j in spans:
+                sent = row["text"][i:j]
+                if (hero["name"] in sent or surname in sent or any(n.lower() in sent.lower() for n in needles)) and \
+                        (i, j) not in [(a, b) for _, a, b in picks]:
+                    if any(n.lower() in sent.lower() for n in needles) or not picks:
+                        picks.append((row, i, j))
+        picks = picks[:2]
+        if not picks:
+            return None
+        cites = [passage_citation(n + 1, row, i, j) for n, (row, i, j) in enumerate(picks)]
+        where = f" ({hero['country']})" if hero.get("country") else ""
+        text = f"{hero['name']}{where}, a 2024 TIP Report Hero: " + " ".join(f"{c.quote} [{c.n}]" for c in cites)
+        return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
+
     # -- free text -----------------------------------------------------------------------------
     def _text_answer(self, u: Understanding) -> Answer:
         t = time.perf_counter()
         qvec = self._embedder.embed_one(u.question)
-        keys = [e.key for e in u.entities if e.label != "Tier"]
-        hits = self.hybrid.search(u.question, entity_keys=keys, k=8, vector=qvec)
+        focus = [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
+        hits = self.hybrid.search(u.question, entity_keys=[e.key for e in focus], k=10, vector=qvec)
         rows_by_id = self.tools.passages([h.passage_id for h in hits])
         timings = {"retrieve": round((time.perf_counter() - t) * 1000, 1)}
         rows, seen_dups = [], set()
@@ -383,19 +436,18 @@ class Agent:
                 continue  # a near-copy of a passage already kept
             seen_dups.update(d["passage_id"] for d in r["dups"] if d.get("passage_id"))
             rows.append(r)
-        missing = self._unknown_terms(u)
         base = dict(question=u.question, shape=u.shape, retrieved=retrieved, timings_ms=timings)
-        if missing:
-            return Answer(**base, abstained=True,
-                          answer=f"The sources don't mention {', '.join(missing)}. {self._coverage_hint(rows)}")
         boost = set()
         for h in u.of("Hero"):
             boost.update(r["passage_id"] for r in rows if h.name.split()[-1].lower() in r["text"].lower())
-        scored = compose.score_sentences(u, qvec, rows[:6], self.cache, boost)
+        scored = compose.score_sentences(u, qvec, rows[:8], self.cache, boost, self._entity_df, self._weights)
         t2 = time.perf_counter()
         chosen = compose.pick(scored)
         timings["compose"] = round((time.perf_counter() - t2) * 1000, 1)
-        if not chosen or chosen[0].score < compose.MIN_SCORE:
+        named = [e for e in focus if e.label in ("Country", "Actor", "Hero")]
+        on_topic = bool(chosen) and any(self._mentions(c.row, e) and self._in_sentence(c, e) for c in chosen for e in named)
+        threshold = compose.MIN_SCORE_ON_TOPIC if on_topic else compose.MIN_SCORE
+        if not chosen or chosen[0].score < threshold:
             return Answer(**base, abstained=True,
                           answer=f"The sources don't say. {self._coverage_hint(rows)}")
         absent_years = [y for y in u.years if y != 2024 and not any(str(y) in c.row["text"] for c in chosen)]
@@ -403,10 +455,9 @@ class Agent:
             return Answer(**base, abstained=True,
                           answer=f"The sources don't say anything about {', '.join(map(str, absent_years))} on this. "
                                  f"{self._coverage_hint(rows)}")
-        named = [e for e in u.entities if e.label in ("Country", "Actor", "Hero")]
-        if named and not any(self._mentions(c.row["text"], e) for c in chosen for e in named):
+        if named and not any(self._mentions(c.row, e) for c in chosen for e in named):
             # The best sentence is about something else: look for one that names the entity.
-            alt = [s for s in scored if any(self._mentions(s.row["text"], e) for e in named)]
+            alt = [s for s in scored if any(self._mentions(s.row, e) for e in named)]
             if not alt or alt[0].score < compose.MIN_SCORE:
                 return Answer(**base, abstained=True, answer=f"The sources don't say this about "
                               f"{', '.join(e.name for e in named)}. {self._coverage_hint(rows)}")
@@ -420,14 +471,21 @@ class Agent:
         return Answer(**base, abstained=False, answer=" ".join(parts), citations=cites)
 
     @staticmethod
-    def _mentions(text: str, e) -> bool:
-        low = text.lower()
+    def _in_sentence(s, e) -> bool:
+        low = s.text.lower()
+        return e.surface.lower() in low or e.name.lower() in low
+
+    @staticmethod
+    def _mentions(row: dict, e) -> bool:
+        if e.key in (row.get("entity_keys") or []):
+            return True
+        low = row["text"].lower()
         return e.surface.lower() in low or e.name.lower() in low or e.name.split()[-1].lower() in low
 
     def _unknown_terms(self, u: Understanding) -> list[str]:
         """Capitalised names in the question that no passage contains at all."""
         missing = []
-        for term in u.proper_terms:
+        for term in dict.fromkeys(u.proper_terms):
             q = lucene_query(term)
             if q and not self.tools.term_exists(q):
                 missing.append(term)

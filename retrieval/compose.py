@@ -16,6 +16,8 @@ from retrieval.understand import GENERIC, Understanding
 
 # Calibrated on the dev set (evals/datasets/dev.jsonl): below this, the best sentence rarely answers.
 MIN_SCORE = 0.42
+# When the sentence names the entity the question is about, weaker wording overlap is enough.
+MIN_SCORE_ON_TOPIC = 0.32
 _NUMBER_Q = re.compile(r"\bhow (many|much)\b|\bwhat (percent|percentage|share|number|amount)\b|\bestimated?\b", re.I)
 _WHEN_Q = re.compile(r"\bwhen\b|\bwhat (year|date|day)\b", re.I)
 _WHO_Q = re.compile(r"\bwho\b", re.I)
@@ -23,10 +25,12 @@ _WHO_Q = re.compile(r"\bwho\b", re.I)
 
 def stem(w: str) -> str:
     w = w.lower().strip("’'")
-    for suf in ("ing", "ies", "ied", "es", "ed", "s", "ly"):
+    for suf in ("ing", "ies", "ied", "es", "ed", "er", "s", "ly"):
         if w.endswith(suf) and len(w) - len(suf) >= 4:
             w = w[: -len(suf)]
             break
+    if w.endswith("e") and len(w) > 4:  # "expose"/"exposed", "create"/"created"
+        w = w[:-1]
     return w[:6]  # a shared 6-letter prefix: "percent"/"percentage", "convict"/"convictions"
 
 
@@ -60,34 +64,75 @@ class SentenceCache:
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
+_PRONOUN = re.compile(r"\b(she|he|her|his|they|their|it|its)\b", re.I)
+_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)(?:\s+\d{1,2})?\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_NUM = re.compile(r"\$?\d[\d,.]*\s*(?:percent|%|million|billion)?")
+
+
+def _novel(pattern: re.Pattern, sentence: str, question: str) -> bool:
+    """Does the sentence carry a value of this type (a number, a date) that the question does not?"""
+    asked = {m.group(0).strip().lower() for m in pattern.finditer(question)}
+    return any(m.group(0).strip().lower() not in asked for m in pattern.finditer(sentence))
+
+
+class TermWeights:
+    """Inverse document frequency of word stems over all passages: 'take part' weighs less than 'exposed'."""
+
+    def __init__(self, texts: list[str]):
+        from collections import Counter
+
+        df: Counter = Counter()
+        for t in texts:
+            df.update({stem(w) for w in re.findall(r"[\w’'-]+", t)})
+        self.n = max(1, len(texts))
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        import math
+
+        return math.log(1 + self.n / (1 + self.df.get(term, 0)))
+
+
 def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache: SentenceCache,
-                    boost_passages: set[str] | None = None) -> list[Scored]:
-    cands: list[tuple[dict, int, int, int]] = []
+                    boost_passages: set[str] | None = None, entity_df: dict[str, float] | None = None,
+                    weights: TermWeights | None = None) -> list[Scored]:
+    cands: list[tuple[dict, int, int, int, str]] = []
     for rank, row in enumerate(rows):
+        prev = ""
         for i, j in sentence_spans(row["text"]):
             if len(row["text"][i:j].split()) >= 4:
-                cands.append((row, i, j, rank))
+                cands.append((row, i, j, rank, prev))
+            prev = row["text"][i:j]
     if not cands:
         return []
-    vecs = cache.get([r["text"][i:j] for r, i, j, _ in cands])
+    vecs = cache.get([c[0]["text"][c[1]:c[2]] for c in cands])
     dense = vecs @ qvec
-    qterms = {stem(w) for w in u.keywords if w.lower() not in GENERIC}
-    ent_forms = [e.surface.lower() for e in u.entities] + [e.name.lower() for e in u.entities]
+    # Words that name a linked entity are scored by the entity bonus, not twice by overlap.
+    entity_words = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface + " " + e.name)}
+    qterms = {stem(w) for w in u.keywords if w.lower() not in GENERIC and w.lower() not in entity_words}
+    entity_df = entity_df or {}
+    focus = [e for e in u.entities if entity_df.get(e.key, 0.0) < 0.25]
+    ent_forms = [f for e in focus for f in {e.surface.lower(), e.name.lower(), e.name.split()[-1].lower()}]
     out = []
-    for (row, i, j, rank), d in zip(cands, dense):
+    for (row, i, j, rank, prev), d in zip(cands, dense):
         sent = row["text"][i:j]
         sterms = {stem(w) for w in re.findall(r"[\w’'-]+", sent)}
-        lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
-        s = 0.6 * float(d) + 0.4 * lex
+        if qterms:
+            w = weights.idf if weights else (lambda _t: 1.0)
+            lex = sum(w(t) for t in qterms & sterms) / sum(w(t) for t in qterms)
+            s = 0.6 * float(d) + 0.4 * lex
+        else:  # the question is only names ("What is Project Arachnid?"): meaning decides
+            s = float(d)
         low = sent.lower()
         if ent_forms and any(f in low for f in ent_forms):
             s += 0.08
+        elif ent_forms and _PRONOUN.search(sent[:60]) and any(f in prev.lower() for f in ent_forms):
+            s += 0.08  # "She created ..." right after the sentence that names her
         if _NUMBER_Q.search(u.question):
-            s += 0.06 if re.search(r"\d", sent) else -0.08
+            s += 0.06 if _novel(_NUM, sent, u.question) else -0.08
         if _WHEN_Q.search(u.question):
-            s += 0.06 if re.search(r"\b(19|20)\d\d\b|January|February|March|April|May|June|July|August|"
-                                   r"September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday",
-                                   sent) else -0.06
+            s += 0.08 if _novel(_DATE, sent, u.question) else -0.08
         if _WHO_Q.search(u.question) and re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", sent):
             s += 0.03
         if boost_passages and row["passage_id"] in boost_passages:
@@ -98,10 +143,18 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
 
 
 def pick(scored: list[Scored]) -> list[Scored]:
-    """The best sentence, plus a second one that adds to it (close in score, not a near-copy)."""
+    """The best sentence, plus a second one that adds to it (close in score, not a near-copy).
+    A sentence that ends on a colon introduces the next one, which then comes with it."""
     if not scored:
         return []
     best = [scored[0]]
+    if best[0].text.rstrip().endswith(":"):
+        spans = sentence_spans(best[0].row["text"])
+        nxt = [(i, j) for i, j in spans if i >= best[0].j]
+        if nxt:
+            i, j = nxt[0]
+            best.append(Scored(best[0].score, best[0].row, i, j, best[0].rank))
+            return best
     for s in scored[1:4]:
         if s.score < scored[0].score - 0.05:
             break

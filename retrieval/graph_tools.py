@@ -57,7 +57,15 @@ MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
 OPTIONAL MATCH (p)-[:DUPLICATE_OF]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document)
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_map AS char_map, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
-       collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups
+       collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups,
+       [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
+"""
+
+ENTITY_FREQUENCY = """
+MATCH (p:Passage) WITH count(p) AS total
+MATCH (e)<-[:MENTIONS]-(p:Passage)
+WITH total, coalesce(e.iso3, e.key, e.name) AS key, count(DISTINCT p) AS n
+RETURN key, toFloat(n) / total AS df
 """
 
 ENTITY_PASSAGES = """
@@ -115,6 +123,13 @@ class GraphTools:
 
     def passages(self, ids: list[str]) -> dict[str, dict]:
         return {r["passage_id"]: r for r in self.graph.read(PASSAGES, ids=ids)}
+
+    def all_passage_texts(self) -> list[str]:
+        return [r["text"] for r in self.graph.read("MATCH (p:Passage) RETURN p.text AS text")]
+
+    def entity_frequency(self) -> dict[str, float]:
+        """Share of passages that mention each entity (a near-ubiquitous one says little)."""
+        return {r["key"]: r["df"] for r in self.graph.read(ENTITY_FREQUENCY)}
 
     def entity_passages(self, keys: list[str], limit: int = 20) -> list[dict]:
         return self.graph.read(ENTITY_PASSAGES, keys=keys, limit=limit)

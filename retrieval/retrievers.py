@@ -84,7 +84,8 @@ class HybridRetriever:
             "keyword": self.keyword.search(query, 20),
             "graph": self.graph.search(entity_keys or [], 20),
         }
-        weights = {"dense": 1.0, "keyword": 0.8, "graph": 0.6}
+        # Keyword hits carry exact names and figures: as much weight as dense ones.
+        weights = {"dense": 1.0, "keyword": 1.0, "graph": 0.5}
         fused: dict[str, Hit] = {}
         for name, hits in ranked.items():
             for rank, h in enumerate(hits, start=1):

@@ -99,8 +99,11 @@ _LIST = re.compile(r"\b(which|list|name|what are|who are|all( the)?|every|enumer
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
 _CHANGE = re.compile(r"\b(upgrad\w*|downgrad\w*|mov(?:e|ed|es)|chang\w*|promot\w*|demot\w*|drop\w*|rais\w*|"
                      r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.I)
-_TIER_WORD = re.compile(r"\b(tier|tiers|ranking|ranked|rank|rated|rating|placement|placed|watch ?list|special case)\b",
-                        re.I)
+_TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|ranks?|rated|ratings?|placements?|placed|watch ?list|special case|"
+                        r"status|standing|graded?)\b", re.I)
+# "over 20 years", "since 2001", "in total": a question about more than the 2024 list.
+_BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
+                          r"past \d+ years|so far)\b", re.I)
 _HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.I)
 
 
@@ -124,7 +127,7 @@ def classify(question: str, entities: list[LinkedEntity]) -> str:
     if heroish and "Hero" not in labels:
         if "Country" in labels:
             return "heroes_by_country"
-        if _COUNT.search(question) or _LIST.search(question):
+        if (_COUNT.search(question) or _LIST.search(question)) and not _BEYOND_2024.search(question):
             return "hero_list"
     if "Hero" in labels:
         return "hero_fact"
@@ -138,7 +141,7 @@ def understand(question: str, linker: EntityLinker) -> Understanding:
     covered = set()
     for e in entities:
         covered.update(w.lower() for w in re.findall(r"\w+", e.surface))
-    words = re.findall(r"[A-Za-z][\w’'-]*|\d[\d,.]*", question)
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"[A-Za-z][\w’'-]*|\d[\d,.]*", question)]
     keywords = [w for w in words if w.lower() not in STOPWORDS and len(w) > 2]
     proper = []
     for i, w in enumerate(words):

@@ -1,0 +1,29 @@
+"""The naive vector-RAG baseline: Chroma top-k, the best passage as the answer, no graph, no abstention."""
+
+from __future__ import annotations
+
+import time
+
+from retrieval.embeddings import Embedder
+from retrieval.models import Answer, Citation, RetrievedPassage
+from retrieval.vectorstore import VectorStore
+
+
+class NaiveRAG:
+    def __init__(self, store: VectorStore, embedder: Embedder, k: int = 10):
+        self.store, self.embedder, self.k = store, embedder, k
+
+    def ask(self, question: str) -> Answer:
+        t = time.perf_counter()
+        hits = self.store.query(self.embedder.embed_one(question or " "), self.k)
+        retrieved = [RetrievedPassage(passage_id=h.passage_id, document=h.metadata.get("file", ""), score=h.score)
+                     for h in hits]
+        if not hits:
+            return Answer(question=question, answer="", abstained=False, retrieved=retrieved)
+        best = hits[0]
+        text = self.store.collection.get(ids=[best.passage_id], include=["documents"])["documents"][0]
+        cite = Citation(n=1, passage_id=best.passage_id, document=best.metadata.get("file", ""),
+                        title=best.metadata.get("title", ""), start=best.metadata.get("start", 0),
+                        end=best.metadata.get("end", 0), quote=text, verified=True)
+        return Answer(question=question, answer=f"{text} [1]", abstained=False, citations=[cite], retrieved=retrieved,
+                      timings_ms={"total": round((time.perf_counter() - t) * 1000, 1)})

@@ -1,0 +1,118 @@
+"""`tipkg eval`: run a question set through the answerer and the baseline, side by side."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from evals import metrics as M
+from evals.baseline import NaiveRAG
+from evals.dataset import QAItem, load_qa
+from evals.report import write_report
+from kg.settings import Settings
+
+KS = (1, 3, 5, 10)
+
+
+def _passage_texts(agent, ids: list[str]) -> dict[str, str]:
+    ids = [i for i in ids if i]
+    return {k: v["text"] for k, v in agent.tools.passages(ids).items()} if ids else {}
+
+
+def score_one(item: QAItem, result: dict, texts: dict[str, str]) -> dict:
+    return {
+        "id": item.id, "kind": item.kind, "question": item.question,
+        "answer": result["answer"], "abstained": result["abstained"],
+        "correct": M.answer_correct(item, result["answer"], result["abstained"]),
+        "expects_abstention": item.expects_abstention,
+        "no_citation": (not result["abstained"]) and not result["citations"],
+        "citation_precision": M.citation_precision(item, result["citations"], texts),
+        "citation_recall": M.citation_recall(item, result["citations"]),
+        "retrieval_rank": M.retrieval_ranks(item, result.get("retrieved", [])),
+        "has_text_source": any(s != "tiers" for s in item.sources),
+        "latency_ms": result["timings_ms"].get("total"),
+        "citations": result["citations"],
+        "shape": result.get("shape"),
+    }
+
+
+def summarize(rows: list[dict]) -> dict:
+    def block(rs: list[dict]) -> dict:
+        ranks = [r["retrieval_rank"] for r in rs if r["has_text_source"] and not r["expects_abstention"]]
+        out = {
+            "n": len(rs),
+            "accuracy": sum(r["correct"] for r in rs) / len(rs) if rs else None,
+            "no_citation_rate": sum(r["no_citation"] for r in rs) / len(rs) if rs else None,
+            "citation_precision": M.mean([r["citation_precision"] for r in rs]),
+            "citation_recall": M.mean([r["citation_recall"] for r in rs]),
+            "mrr": M.mrr(ranks),
+            **{f"recall@{k}": M.recall_at(ranks, k) for k in KS},
+            **M.abstention_scores([r["expects_abstention"] for r in rs], [r["abstained"] for r in rs]),
+        }
+        lat = M.percentiles([r["latency_ms"] for r in rs if r["latency_ms"] is not None])
+        out.update({f"latency_{k}_ms": v for k, v in lat.items()})
+        return out
+
+    kinds = sorted({r["kind"] for r in rows})
+    return {"overall": block(rows), "by_kind": {k: block([r for r in rows if r["kind"] == k]) for k in kinds}}
+
+
+def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | None = None,
+             with_baseline: bool = True, console: Console | None = None, agent=None, limit: int | None = None) -> Path:
+    from retrieval.agent import Agent
+
+    console = console or Console(quiet=True)
+    items = load_qa(qa)[:limit] if limit else load_qa(qa)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(out) if out else settings.runs_dir / f"{stamp}-{mode}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    own_agent = agent is None
+    agent = agent or Agent(settings, mode=mode)
+    agent._ensure()
+    baseline = NaiveRAG(agent.store, agent._embedder) if with_baseline else None
+    systems = {"tipkg": agent, **({"baseline": baseline} if baseline else {})}
+    rows: dict[str, list[dict]] = {name: [] for name in systems}
+    agent.ask("warm-up question about the report")  # first call loads models; keep it out of latency
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task(f"eval {qa.name}", total=len(items) * len(systems))
+        for item in items:
+            for name, system in systems.items():
+                result = system.ask(item.question).model_dump(mode="json")
+                texts = _passage_texts(agent, [c.get("passage_id") for c in result["citations"]])
+                rows[name].append(score_one(item, result, texts))
+                progress.advance(task)
+    summary = {
+        "qa": str(qa), "mode": mode, "created": stamp, "questions": len(items),
+        "systems": {name: summarize(rs) for name, rs in rows.items()},
+    }
+    with (run_dir / "results.jsonl").open("w") as fh:
+        for name, rs in rows.items():
+            for r in rs:
+                fh.write(json.dumps({"system": name, **r}, ensure_ascii=False) + "\n")
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_report(run_dir, summary, rows)
+    if own_agent:
+        agent.close()
+    o = summary["systems"]["tipkg"]["overall"]
+    console.print(f"tipkg accuracy {o['accuracy']:.3f} over {len(items)} questions" + (
+        f"; baseline {summary['systems']['baseline']['overall']['accuracy']:.3f}" if baseline else ""))
+    return run_dir
+
+
+def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
+    run_dir = Path(run_dir)
+    summary_file = run_dir / "summary.json"
+    if not summary_file.exists():
+        raise FileNotFoundError(f"{run_dir}: not an eval run (no summary.json)")
+    rows = [json.loads(l) for l in (run_dir / "results.jsonl").read_text().splitlines() if l.strip()]
+    return json.loads(summary_file.read_text()), rows
+
+
+def now_ms() -> float:
+    return time.perf_counter() * 1000
