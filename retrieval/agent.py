@@ -17,13 +17,14 @@ import unicodedata
 
 from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
+from ingest.chunk import sentence_spans
 from retrieval import compose
 from retrieval.citations import finalize, passage_citation, table_citation, verify
 from retrieval.embeddings import Embedder
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
 from retrieval.retrievers import DenseRetriever, GraphRetriever, HybridRetriever, KeywordRetriever, lucene_query
-from retrieval.understand import EntityLinker, Understanding, understand
+from retrieval.understand import EntityLinker, Understanding, fold, understand
 from retrieval.vectorstore import ChromaUnavailable, VectorStore
 
 log = logging.getLogger("tipkg.agent")
@@ -215,7 +216,8 @@ class Agent:
             if asked_dir and t24 in TIER_ORDER and t23 in TIER_ORDER:
                 actual = "upgrad" if TIER_ORDER[t24] < TIER_ORDER[t23] else ("downgrad" if t24 != t23 else "same")
                 if actual != asked_dir.group(1).lower():
-                    text = f"No. {text}"
+                    return Answer(question=u.question, answer=f"The question's premise is wrong: {text}",
+                                  abstained=True, citations=cites, graph_facts=facts, shape=u.shape)
             asked_tier = u.of("Tier")
             if asked_tier and asked_tier[0].name not in (t24, t23) and not asked_dir:
                 text = f"No. {text}"
@@ -399,8 +401,6 @@ class Agent:
             row = rows.get(pid)
             if not row:
                 continue
-            from ingest.chunk import sentence_spans
-
             spans = sentence_spans(row["text"])
             surname = hero["name"].split()[0 if hero["name"].endswith("Jr.") else -1]
             for i, j in spans:
@@ -445,7 +445,7 @@ class Agent:
         chosen = compose.pick(scored)
         timings["compose"] = round((time.perf_counter() - t2) * 1000, 1)
         named = [e for e in focus if e.label in ("Country", "Actor", "Hero")]
-        on_topic = bool(chosen) and any(self._mentions(c.row, e) and self._in_sentence(c, e) for c in chosen for e in named)
+        on_topic = bool(chosen) and any(self._in_sentence(c, e) for c in chosen for e in named)
         threshold = compose.MIN_SCORE_ON_TOPIC if on_topic else compose.MIN_SCORE
         if not chosen or chosen[0].score < threshold:
             return Answer(**base, abstained=True,
@@ -455,13 +455,16 @@ class Agent:
             return Answer(**base, abstained=True,
                           answer=f"The sources don't say anything about {', '.join(map(str, absent_years))} on this. "
                                  f"{self._coverage_hint(rows)}")
-        if named and not any(self._mentions(c.row, e) for c in chosen for e in named):
+        if named and not on_topic:
             # The best sentence is about something else: look for one that names the entity.
-            alt = [s for s in scored if any(self._mentions(s.row, e) for e in named)]
-            if not alt or alt[0].score < compose.MIN_SCORE:
+            alt = [s for s in scored if any(self._in_sentence(s, e) for e in named)]
+            if alt and alt[0].score >= compose.MIN_SCORE_ON_TOPIC and chosen[0].score - alt[0].score <= 0.15:
+                chosen = compose.pick(alt)
+            elif chosen[0].score >= compose.MIN_SCORE + 0.15:
+                pass  # strong evidence that does not repeat the name ("it announced ...") stands
+            else:
                 return Answer(**base, abstained=True, answer=f"The sources don't say this about "
                               f"{', '.join(e.name for e in named)}. {self._coverage_hint(rows)}")
-            chosen = compose.pick(alt)
         cites = []
         parts = []
         for s in chosen:
@@ -472,15 +475,19 @@ class Agent:
 
     @staticmethod
     def _in_sentence(s, e) -> bool:
-        low = s.text.lower()
-        return e.surface.lower() in low or e.name.lower() in low
+        """The sentence names the entity, or opens on a pronoun right after the sentence that does."""
+        def names(text: str) -> bool:
+            low = fold(text)
+            forms = {fold(e.surface), fold(e.name)} | {fold(a) for a in e.aliases if len(a) > 3 or a.isupper()}
+            if e.label == "Hero":  # people are also named by surname alone
+                forms.add(fold(e.name.split()[-1]) if not e.name.endswith("Jr.") else fold(e.name.split()[0]))
+            return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms)
 
-    @staticmethod
-    def _mentions(row: dict, e) -> bool:
-        if e.key in (row.get("entity_keys") or []):
+        if names(s.text):
             return True
-        low = row["text"].lower()
-        return e.surface.lower() in low or e.name.lower() in low or e.name.split()[-1].lower() in low
+        spans = [(a, b) for a, b in sentence_spans(s.row["text"]) if b <= s.i]
+        prev = s.row["text"][spans[-1][0]:spans[-1][1]] if spans else ""
+        return bool(re.match(r"\W*(she|he|they|her|his|their|it|its)\b", s.text, re.I)) and names(prev)
 
     def _unknown_terms(self, u: Understanding) -> list[str]:
         """Capitalised names in the question that no passage contains at all."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from ingest.chunk import sentence_spans
 from retrieval.embeddings import Embedder
-from retrieval.understand import GENERIC, Understanding
+from retrieval.understand import GENERIC, Understanding, fold
 
 # Calibrated on the dev set (evals/datasets/dev.jsonl): below this, the best sentence rarely answers.
 MIN_SCORE = 0.42
@@ -113,7 +113,8 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
     qterms = {stem(w) for w in u.keywords if w.lower() not in GENERIC and w.lower() not in entity_words}
     entity_df = entity_df or {}
     focus = [e for e in u.entities if entity_df.get(e.key, 0.0) < 0.25]
-    ent_forms = [f for e in focus for f in {e.surface.lower(), e.name.lower(), e.name.split()[-1].lower()}]
+    ent_forms = [f for e in focus for f in {fold(e.surface), fold(e.name)}
+                 | ({fold(e.name.split()[-1])} if e.label == "Hero" else set())]
     out = []
     for (row, i, j, rank, prev), d in zip(cands, dense):
         sent = row["text"][i:j]
@@ -124,10 +125,10 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
             s = 0.6 * float(d) + 0.4 * lex
         else:  # the question is only names ("What is Project Arachnid?"): meaning decides
             s = float(d)
-        low = sent.lower()
+        low = fold(sent)
         if ent_forms and any(f in low for f in ent_forms):
             s += 0.08
-        elif ent_forms and _PRONOUN.search(sent[:60]) and any(f in prev.lower() for f in ent_forms):
+        elif ent_forms and _PRONOUN.search(sent[:60]) and any(f in fold(prev) for f in ent_forms):
             s += 0.08  # "She created ..." right after the sentence that names her
         if _NUMBER_Q.search(u.question):
             s += 0.06 if _novel(_NUM, sent, u.question) else -0.08

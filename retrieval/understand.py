@@ -8,6 +8,7 @@ multi-word names. The shape decides which graph template (if any) answers it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -22,6 +23,16 @@ tell say said says give list name named according report reports reported tip tr
 GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", "document", "sources", "source"}
 
 
+def fold(text: str) -> str:
+    """Lower-case and strip accents, keeping length (so offsets still line up): 'Cendón' -> 'cendon'."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)
+        base = "".join(c for c in base if not unicodedata.combining(c)) or ch
+        out.append(base[0] if len(base) >= 1 else ch)
+    return "".join(out).lower()
+
+
 @dataclass
 class LinkedEntity:
     label: str
@@ -29,6 +40,7 @@ class LinkedEntity:
     name: str
     surface: str
     start: int
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -47,12 +59,14 @@ class Understanding:
 class EntityLinker:
     def __init__(self, index_rows: list[dict]):
         self.forms: dict[str, tuple[str, str, str]] = {}
+        self.aliases: dict[tuple[str, str], tuple[str, ...]] = {}
         for row in index_rows:
+            self.aliases[(row["label"], row["key"])] = tuple(a for a in [row["name"], *(row.get("aliases") or [])] if a)
             label, key, name = row["label"], row["key"], row["name"]
             for form in [name, *(row.get("aliases") or [])]:
                 if not form:
                     continue
-                f = form.lower()
+                f = fold(form)
                 # A hero's bare surname is an alias but must not beat a country or actor of that name.
                 if f in self.forms and self.forms[f][0] != "Hero":
                     continue
@@ -69,13 +83,14 @@ class EntityLinker:
         if self._rx is None:
             return out
         taken: list[tuple[int, int]] = []
-        for m in self._rx.finditer(question):
-            surface = m.group(1)
+        folded = fold(question)
+        for m in self._rx.finditer(folded):
+            surface = question[m.start(1):m.end(1)]
             # Short all-caps aliases ("US", "UN") only count when written in capitals.
             if len(surface) <= 3 and surface != surface.upper():
                 continue
-            label, key, name = self.forms[surface.lower()]
-            out.append(LinkedEntity(label, key, name, surface, m.start(1)))
+            label, key, name = self.forms[m.group(1)]
+            out.append(LinkedEntity(label, key, name, surface, m.start(1), self.aliases.get((label, key), ())))
             taken.append((m.start(), m.end()))
         # Fuzzy fallback for misspelt multi-word names ("Marijana Savic", "Free Society Projct").
         words = re.findall(r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+", question)
@@ -83,10 +98,10 @@ class EntityLinker:
             pos = question.find(w)
             if any(a <= pos < b for a, b in taken):
                 continue
-            best = process.extractOne(w.lower(), self._multiword, scorer=fuzz.ratio, score_cutoff=85)
+            best = process.extractOne(fold(w), self._multiword, scorer=fuzz.ratio, score_cutoff=85)
             if best:
                 label, key, name = self.forms[best[0]]
-                out.append(LinkedEntity(label, key, name, w, pos))
+                out.append(LinkedEntity(label, key, name, w, pos, self.aliases.get((label, key), ())))
         seen, unique = set(), []
         for e in sorted(out, key=lambda e: e.start):
             if (e.label, e.key) not in seen:
@@ -100,7 +115,7 @@ _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
 _CHANGE = re.compile(r"\b(upgrad\w*|downgrad\w*|mov(?:e|ed|es)|chang\w*|promot\w*|demot\w*|drop\w*|rais\w*|"
                      r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.I)
 _TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|ranks?|rated|ratings?|placements?|placed|watch ?list|special case|"
-                        r"status|standing|graded?)\b", re.I)
+                        r"status|standing|stands?|graded?)\b", re.I)
 # "over 20 years", "since 2001", "in total": a question about more than the 2024 list.
 _BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
                           r"past \d+ years|so far)\b", re.I)
@@ -114,10 +129,10 @@ def classify(question: str, entities: list[LinkedEntity]) -> str:
     heroish = bool(_HERO_WORD.search(question))
     if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.I)):
         return "tier_changes_all"
-    if tierish and ("Hero" in labels or ("Actor" in labels and "Country" not in labels)):
-        return "tier_of_hero_country"
     if heroish and "Tier" in labels:
         return "heroes_in_tier"
+    if tierish and ("Hero" in labels or ("Actor" in labels and "Country" not in labels)):
+        return "tier_of_hero_country"
     if tierish and "Country" in labels:
         return "tier_change" if _CHANGE.search(question) else "tier_lookup"
     if tierish and "Tier" in labels:
