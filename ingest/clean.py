@@ -29,6 +29,7 @@ BOILERPLATE_LINES = [
         r"read more\.?|related( articles| stories)?:?",
     )
 ]
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 NAV_LINE = re.compile(r"^(previous|next)$", re.I)
 SOURCE_LINE = re.compile(r"^source:\s*(?P<outlet>.+?)\s*\.?$", re.I)
 # A promo sentence inside a paragraph: "Visit Info Decon to stay up to date on ... in real time!"
@@ -137,6 +138,9 @@ def clean(text: str) -> CleanResult:
     after_nav = False
     prev_line = None
     for line, start in _lines(text):
+        md = MARKDOWN_HEADING.match(line)
+        if md:  # "## Heading": the marker is markup, the rest is a heading line
+            line, start = line[md.end():], start + md.end()
         s = line.strip()
         if not s:
             paragraphs.append([])

@@ -1,7 +1,7 @@
 """Near-duplicate passages across documents (the same quotes carried by several outlets).
 
 Sentences of 8+ words are MinHashed (word 3-shingles) into an LSH index; two passages from
-different documents that share a near-identical sentence are linked. The link points from the
+different documents that share a near-identical sentence (by shingle containment) are linked. The link points from the
 later document's passage to the earliest one's, which is the copy retrieval shows.
 """
 
@@ -15,8 +15,9 @@ from datasketch import MinHash, MinHashLSH
 from ingest.chunk import sentence_spans
 from ingest.models import Passage
 
-THRESHOLD = 0.6
-NUM_PERM = 64
+LSH_THRESHOLD = 0.4  # candidate pairs (Jaccard estimate)...
+CONTAINMENT = 0.7  # ...confirmed when most of the shorter sentence is in the longer one
+NUM_PERM = 128
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -40,8 +41,18 @@ def _minhash(shingles: set[str]) -> MinHash:
     return m
 
 
+def carries(quote: str, text: str) -> bool:
+    """Does `text` hold a near-copy of the sentence(s) `quote` (same measure as the dedup links)?"""
+    q = _shingles(quote)
+    for a, b in sentence_spans(text):
+        s = _shingles(text[a:b])
+        if len(q & s) / max(1, min(len(q), len(s))) >= CONTAINMENT:
+            return True
+    return False
+
+
 def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[DuplicateLink]:
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     sentences: dict[str, tuple[str, set[str]]] = {}
     by_id = {p.passage_id: p for p in passages}
     for p in passages:
@@ -59,8 +70,10 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
             opid, osh = sentences[other]
             if by_id[opid].doc_id == by_id[pid].doc_id:
                 continue
-            jaccard = len(sh & osh) / max(1, len(sh | osh))
-            if jaccard < THRESHOLD:
+            # Containment, not Jaccard: the same quote with another attribution ("Blinken said" /
+            # "stated Secretary Blinken") is still the same quote.
+            jaccard = len(sh & osh) / max(1, min(len(sh), len(osh)))
+            if jaccard < CONTAINMENT:
                 continue
             a, b = sorted((pid, opid), key=lambda x: (doc_order[by_id[x].doc_id], x))
             pair_counts.setdefault((b, a), []).append(jaccard)

@@ -69,9 +69,9 @@ def load(path: Path, max_bytes: int) -> RawDocument:
 
 
 def _html_text(html: str) -> str:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
-    tree = HTMLParser(html)
+    tree = LexborHTMLParser(html)
     for tag in ("script", "style", "nav", "footer", "header", "aside", "form", "noscript"):
         for node in tree.css(tag):
             node.decompose()

@@ -12,8 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
+from ingest.dedup import carries
 from retrieval.models import Answer, Citation
 
 _WS = re.compile(r"\s+")
@@ -45,7 +44,7 @@ def passage_citation(n: int, row: dict, i: int, j: int) -> Citation:
     cmap = row["char_map"]
     start, end = cmap[i], cmap[j - 1] + 1
     also = sorted({d["file"] for d in row.get("dups") or [] if d.get("file") and d.get("text")
-                   and fuzz.partial_ratio(quote, d["text"]) >= 90 and d["file"] != row["file"]})
+                   and d["file"] != row["file"] and carries(quote, d["text"])})
     return Citation(n=n, passage_id=row["passage_id"], document=row["file"], title=row["title"] or row["file"],
                     start=start, end=end, quote=quote, outlet=row.get("outlet") or "", also_in=also)
 

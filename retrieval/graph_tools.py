@@ -54,7 +54,7 @@ RETURN a.name AS actor, a.kind AS kind, collect(DISTINCT {hero: h.key, rel: type
 PASSAGES = """
 UNWIND $ids AS id
 MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
-OPTIONAL MATCH (p)-[:DUPLICATE_OF]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document)
+OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_map AS char_map, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
        collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups,

@@ -66,14 +66,35 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def built_corpus(neo4j_settings, embedder, tmp_path_factory):
+def nlp():
+    from ingest.build import _load_spacy
+
+    return _load_spacy()
+
+
+@pytest.fixture(scope="session")
+def built_corpus(neo4j_settings, embedder, nlp, tmp_path_factory):
     """The default corpus ingested once into the test stores; tests that read it share it."""
     from ingest.build import run_ingest
 
     settings = neo4j_settings.model_copy(update={"chroma_path": tmp_path_factory.mktemp("chroma-corpus")})
     wipe_graph(settings)
-    summary = run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder)
+    summary = run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
     return settings, summary
+
+
+@pytest.fixture
+def scratch(built_corpus, embedder, nlp, tmp_path):
+    """Settings for a test that rewrites the graph: empty graph and Chroma before, the default corpus
+    restored after (the other tests share that state)."""
+    from ingest.build import run_ingest
+
+    settings, _ = built_corpus
+    scratch_settings = settings.model_copy(update={"chroma_path": tmp_path / "chroma"})
+    wipe_graph(settings)
+    yield scratch_settings
+    wipe_graph(settings)
+    run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
 
 
 def wipe_graph(settings: Settings) -> None:
