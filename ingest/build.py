@@ -9,7 +9,9 @@ ends where a clean run ends.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -47,6 +49,13 @@ TIERS_TABLE = "tip_2024_tiers.csv"
 
 class IngestError(RuntimeError):
     pass
+
+
+def _failpoint(name: str) -> None:
+    """Crash-test hook: `TIPKG_FAILPOINT=<name>` makes the process die here as abruptly as a SIGKILL,
+    so tests can prove a re-run converges from every interesting point."""
+    if os.environ.get("TIPKG_FAILPOINT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -196,8 +205,10 @@ def run_ingest(
         with timer("graph"):
             _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
                          tier_rows, summary, console)
+        _failpoint("between-graph-and-vectors")
         with timer("vectors"):
             _write_vectors(settings, docs, passages_by_doc, embedder, summary, console)
+        _failpoint("before-complete")
         graph.write(W.MARK_DOCUMENTS_COMPLETE, doc_ids=[d.doc_id for d in docs])
         if prune:
             with timer("prune"):
@@ -330,6 +341,7 @@ def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_acto
             ])
             graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])
             progress.advance(task)
+            _failpoint("after-first-document")
 
     W.write_rows(graph, W.UPSERT_HEROES, [
         {"key": h.key, "name": h.name, "aliases": _person_aliases(h.name), "role": h.role,
@@ -429,8 +441,8 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) 
         embedder = Embedder()
     with _progress(console) as progress:
         task = progress.add_task("embed passages", total=len(todo))
-        for i in range(0, len(todo), 256):
-            batch = todo[i:i + 256]
+        for i in range(0, len(todo), settings.vector_batch):
+            batch = todo[i:i + settings.vector_batch]
             vectors = embedder.embed([_embed_text(p) for p in batch])
             metas = []
             for p in batch:
@@ -440,6 +452,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) 
                               "text_hash": text_hash(p.text)})
             store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
             progress.advance(task, len(batch))
+            _failpoint("after-first-vector-batch")
     summary.embedded = len(todo)
     # Passages that a re-chunked document no longer has.
     live = {p.passage_id for p in ps}

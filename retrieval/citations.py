@@ -95,6 +95,7 @@ def finalize(answer: Answer) -> Answer:
         c = by_n[old].model_copy(update={"n": new_n[old]})
         cites.append(c)
     facts = [f.model_copy(update={"citation": new_n.get(f.citation)}) if f.citation else f for f in answer.graph_facts]
-    sources = {c.document for c in cites} | {d for c in cites for d in c.also_in}
+    # "Reported in N sources": how many outlets carry the same cited text (near-duplicates).
+    carried = max((1 + len(c.also_in) for c in cites if c.passage_id), default=0)
     return answer.model_copy(update={"answer": text, "citations": cites, "graph_facts": facts,
-                                     "reported_in": len(sources) if cites else None})
+                                     "reported_in": carried or None})

@@ -5,6 +5,7 @@ too weak. Grounded by construction: the answer is made of quoted sentences, each
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -53,15 +54,21 @@ class SentenceCache:
     def __init__(self, embedder: Embedder, size: int = 20000):
         self.embedder, self.size = embedder, size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the UI answers several users from one process
 
     def get(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            for t, v in zip(missing, self.embedder.embed(missing)):
-                self._cache[t] = v
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+            vectors = self.embedder.embed(missing)
+            with self._lock:
+                for t, v in zip(missing, vectors):
+                    self._cache[t] = v
+                    known[t] = v
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
 _PRONOUN = re.compile(r"\b(she|he|her|his|they|their|it|its)\b", re.I)

@@ -1,0 +1,74 @@
+"""`tipkg doctor`: do the graph and the vector index agree? `--repair` makes them agree again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console
+
+from ingest.build import _embed_text, text_hash
+from ingest.models import Passage
+from kg.driver import Graph
+from kg.settings import Settings
+from retrieval.vectorstore import VectorStore
+
+GRAPH_PASSAGES = """
+MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
+RETURN p.passage_id AS id, p.text AS text, p.section AS section, p.start AS start, p.end AS end,
+       p.ordinal AS ordinal, d.doc_id AS doc_id, d.file AS file, d.prefix AS prefix, d.title AS title,
+       d.outlet AS outlet, d.complete AS complete
+"""
+
+
+@dataclass
+class DoctorReport:
+    graph_passages: int = 0
+    vectors: int = 0
+    missing_vectors: list[str] = field(default_factory=list)
+    orphan_vectors: list[str] = field(default_factory=list)
+    stale_vectors: list[str] = field(default_factory=list)
+    incomplete_documents: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        return len(self.missing_vectors) + len(self.orphan_vectors) + len(self.stale_vectors) + len(
+            self.incomplete_documents)
+
+
+def check_stores(settings: Settings, repair: bool = False, console: Console | None = None, embedder=None) -> DoctorReport:
+    console = console or Console(quiet=True)
+    report = DoctorReport()
+    with Graph(settings) as graph:
+        rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
+    store = VectorStore(settings)
+    stored = store.existing(list(rows))
+    all_ids = set(store.all_ids())
+    report.graph_passages, report.vectors = len(rows), len(all_ids)
+    report.missing_vectors = sorted(set(rows) - set(stored))
+    report.orphan_vectors = sorted(all_ids - set(rows))
+    report.stale_vectors = sorted(pid for pid, meta in stored.items()
+                                  if meta.get("text_hash") != text_hash(rows[pid]["text"]))
+    report.incomplete_documents = sorted({r["file"] for r in rows.values() if not r["complete"]})
+    console.print(f"graph passages: {report.graph_passages}  vectors: {report.vectors}")
+    console.print(f"missing vectors: {len(report.missing_vectors)}  orphan vectors: {len(report.orphan_vectors)}  "
+                  f"stale vectors: {len(report.stale_vectors)}  incomplete documents: {report.incomplete_documents}")
+    if repair and report.problems:
+        store.delete(report.orphan_vectors)
+        todo = [rows[pid] for pid in report.missing_vectors + report.stale_vectors]
+        if todo:
+            if embedder is None:
+                from retrieval.embeddings import Embedder
+
+                embedder = Embedder()
+            vectors = embedder.embed([_embed_text(Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"],
+                                                          r["end"], r["section"] or "")) for r in todo])
+            store.upsert([r["id"] for r in todo], vectors, [r["text"] for r in todo], [
+                {"doc_id": r["doc_id"], "file": r["file"], "prefix": r["prefix"], "title": r["title"],
+                 "outlet": r["outlet"] or "", "start": r["start"], "end": r["end"], "ordinal": r["ordinal"],
+                 "section": r["section"] or "", "text_hash": text_hash(r["text"])} for r in todo])
+        if report.incomplete_documents:
+            console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
+        console.print("[green]repaired[/] vector index")
+    elif not report.problems:
+        console.print("[green]graph and vector index agree[/]")
+    return report
