@@ -444,12 +444,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) 
         for i in range(0, len(todo), settings.vector_batch):
             batch = todo[i:i + settings.vector_batch]
             vectors = embedder.embed([_embed_text(p) for p in batch])
-            metas = []
-            for p in batch:
-                title, file, prefix, outlet = titles[p.doc_id]
-                metas.append({"doc_id": p.doc_id, "file": file, "prefix": prefix, "title": title, "outlet": outlet,
-                              "start": p.start, "end": p.end, "ordinal": p.ordinal, "section": p.section,
-                              "text_hash": text_hash(p.text)})
+            metas = [vector_metadata(p, *titles[p.doc_id]) for p in batch]
             store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
             progress.advance(task, len(batch))
             _failpoint("after-first-vector-batch")
@@ -459,6 +454,13 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) 
     doc_ids = {d.doc_id for d in docs}
     stale = [pid for pid in store.all_ids() if pid.split(":")[0] in doc_ids and pid not in live]
     store.delete(stale)
+
+
+def vector_metadata(p: Passage, title: str, file: str, prefix: str, outlet: str) -> dict:
+    """What Chroma keeps beside a vector: enough to cite without the graph, and a hash to spot stale text."""
+    return {"doc_id": p.doc_id, "file": file, "prefix": prefix, "title": title, "outlet": outlet or "",
+            "start": p.start, "end": p.end, "ordinal": p.ordinal, "section": p.section or "",
+            "text_hash": text_hash(p.text)}
 
 
 def _embed_text(p: Passage) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
-from ingest.build import _embed_text, text_hash
+from ingest.build import _embed_text, text_hash, vector_metadata
 from ingest.models import Passage
 from kg.driver import Graph
 from kg.settings import Settings
@@ -60,12 +60,12 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
                 from retrieval.embeddings import Embedder
 
                 embedder = Embedder()
-            vectors = embedder.embed([_embed_text(Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"],
-                                                          r["end"], r["section"] or "")) for r in todo])
-            store.upsert([r["id"] for r in todo], vectors, [r["text"] for r in todo], [
-                {"doc_id": r["doc_id"], "file": r["file"], "prefix": r["prefix"], "title": r["title"],
-                 "outlet": r["outlet"] or "", "start": r["start"], "end": r["end"], "ordinal": r["ordinal"],
-                 "section": r["section"] or "", "text_hash": text_hash(r["text"])} for r in todo])
+            passages = [Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "")
+                        for r in todo]
+            vectors = embedder.embed([_embed_text(p) for p in passages])
+            store.upsert([p.passage_id for p in passages], vectors, [p.text for p in passages],
+                         [vector_metadata(p, r["title"], r["file"], r["prefix"], r["outlet"])
+                          for p, r in zip(passages, todo)])
         if report.incomplete_documents:
             console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
         console.print("[green]repaired[/] vector index")

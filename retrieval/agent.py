@@ -305,21 +305,24 @@ class Agent:
         cites.append(passage_citation(n, row, i, j))
         return n
 
-    def _hero_list(self, u: Understanding) -> Answer | None:
-        heroes = self._hero_rows()
-        if not heroes:
-            return None
+    def _hero_items(self, heroes: list[dict], describe) -> tuple[list[Citation], list[str]]:
+        """One list item per hero, each cited to the sentence of the profile that names them."""
         rows = self.tools.passages([h["passage_ids"][0] for h in heroes if h.get("passage_ids")])
         cites: list[Citation] = []
         items = []
         for h in heroes:
             n = self._hero_cite(cites, h, rows)
-            where = f" ({h['country']})" if h.get("country") else ""
-            items.append(f"{h['name']}{where}" + (f" [{n}]" if n else ""))
-        if re.search(r"\bhow many\b", u.question, re.I):
-            text = f"The 2024 TIP Report honored {len(heroes)} TIP Report Heroes: " + "; ".join(items) + "."
-        else:
-            text = f"The {len(heroes)} 2024 TIP Report Heroes: " + "; ".join(items) + "."
+            items.append(describe(h, cites) + (f" [{n}]" if n else ""))
+        return cites, items
+
+    def _hero_list(self, u: Understanding) -> Answer | None:
+        heroes = self._hero_rows()
+        if not heroes:
+            return None
+        cites, items = self._hero_items(heroes, lambda h, _: h["name"] + (f" ({h['country']})" if h.get("country") else ""))
+        lead = "The 2024 TIP Report honored {n} TIP Report Heroes" if re.search(r"\bhow many\b", u.question, re.I) \
+            else "The {n} 2024 TIP Report Heroes"
+        text = lead.format(n=len(heroes)) + ": " + "; ".join(items) + "."
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
 
     def _heroes_by_country(self, u: Understanding) -> Answer | None:
@@ -329,13 +332,12 @@ class Agent:
         if not heroes:
             return Answer(question=u.question, abstained=True, shape=u.shape,
                           answer=f"None of the 2024 TIP Report Heroes in the sources works in {names}.")
-        rows = self.tools.passages([h["passage_ids"][0] for h in heroes])
-        cites: list[Citation] = []
-        items = []
-        for h in heroes:
-            n = self._hero_cite(cites, h, rows)
-            org = f", {h['role'] + ' at ' if h.get('role') else ''}{h['organizations'][0]}" if h.get("organizations") else ""
-            items.append(f"{h['name']}{org}" + (f" [{n}]" if n else ""))
+
+        def describe(h, _):
+            orgs = h.get("organizations") or []
+            return h["name"] + (f", {h['role'] + ' at ' if h.get('role') else ''}{orgs[0]}" if orgs else "")
+
+        cites, items = self._hero_items(heroes, describe)
         return Answer(question=u.question, answer=f"2024 TIP Report Hero from {names}: " + "; ".join(items) + ".",
                       abstained=False, citations=cites, shape=u.shape)
 
@@ -346,13 +348,11 @@ class Agent:
             return Answer(question=u.question, abstained=True, shape=u.shape,
                           answer=f"None of the 2024 TIP Report Heroes works in a country the tier table places on "
                                  f"{tier} in 2024. {COVERAGE_NOTE}")
-        rows = self.tools.passages([h["passage_ids"][0] for h in heroes])
-        cites: list[Citation] = []
-        items = []
-        for h in heroes:
-            n = self._hero_cite(cites, h, rows)
-            m = self._table_cite(cites, h["tier_row"], h["tier_source"])
-            items.append(f"{h['name']} ({h['country']})" + (f" [{n}]" if n else "") + f"[{m}]")
+
+        def describe(h, cites):
+            return f"{h['name']} ({h['country']}) [{self._table_cite(cites, h['tier_row'], h['tier_source'])}]"
+
+        cites, items = self._hero_items(heroes, describe)
         return Answer(question=u.question, answer=f"Heroes working in {tier} countries (2024): " + "; ".join(items)
                       + ".", abstained=False, citations=cites, shape=u.shape)
 
