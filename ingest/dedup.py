@@ -54,6 +54,7 @@ def carries(quote: str, text: str) -> bool:
 def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[DuplicateLink]:
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     sentences: dict[str, tuple[str, set[str]]] = {}
+    hashes: dict[str, MinHash] = {}
     by_id = {p.passage_id: p for p in passages}
     for p in passages:
         for k, (a, b) in enumerate(sentence_spans(p.text)):
@@ -63,10 +64,11 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
             sid = f"{p.passage_id}#{k}"
             sh = _shingles(sent)
             sentences[sid] = (p.passage_id, sh)
-            lsh.insert(sid, _minhash(sh))
+            hashes[sid] = _minhash(sh)
+            lsh.insert(sid, hashes[sid])
     pair_counts: dict[tuple[str, str], list[float]] = {}
     for sid, (pid, sh) in sentences.items():
-        for other in lsh.query(_minhash(sh)):
+        for other in lsh.query(hashes[sid]):
             opid, osh = sentences[other]
             if by_id[opid].doc_id == by_id[pid].doc_id:
                 continue

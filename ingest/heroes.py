@@ -40,7 +40,11 @@ def _full_name(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def extract_heroes(passages: list[Passage], nlp, gazetteer: Gazetteer) -> list[HeroProfile]:
+Ents = list[tuple[int, int, str]]  # (start, end, spaCy label) within a passage
+
+
+def extract_heroes(passages: list[Passage], ents: dict[str, Ents], gazetteer: Gazetteer) -> list[HeroProfile]:
+    """`ents` holds the NER spans already computed for each passage (NER runs once per passage)."""
     text_all = "\n".join(p.text for p in passages)
     if not HERO_CONTEXT.search(text_all):
         return []
@@ -50,17 +54,16 @@ def extract_heroes(passages: list[Passage], nlp, gazetteer: Gazetteer) -> list[H
     seen_names: set[str] = set()
     context_seen = False
     for i, p in enumerate(passages):
-        doc = nlp(p.text)
         for a, b in sentence_spans(p.text):
             sent = p.text[a:b]
             if HERO_CONTEXT.search(sent) or re.search(r"\bheroes\b", sent, re.I):
                 context_seen = True
             if not context_seen:
                 continue
-            for ent in doc.ents:
-                if ent.label_ != "PERSON" or not (a <= ent.start_char < b):
+            for start, end, label in ents.get(p.passage_id, []):
+                if label != "PERSON" or not (a <= start < b):
                     continue
-                s, e = _full_name(p.text, ent.start_char, ent.end_char)
+                s, e = _full_name(p.text, start, end)
                 name = p.text[s:e].strip()
                 if len(name.split()) < 2 or name.lower() in known_people or name in seen_names:
                     continue
@@ -72,7 +75,7 @@ def extract_heroes(passages: list[Passage], nlp, gazetteer: Gazetteer) -> list[H
     heroes = []
     for n, (i, a, name) in enumerate(starts):
         nxt = starts[n + 1] if n + 1 < len(starts) else None
-        pieces, pids = [], []
+        pieces, pids, orgs = [], [], []
         for j in range(i, len(passages)):
             lo = a if j == i else 0
             hi = nxt[1] if nxt and nxt[0] == j else len(passages[j].text)
@@ -81,16 +84,18 @@ def extract_heroes(passages: list[Passage], nlp, gazetteer: Gazetteer) -> list[H
             if hi > lo:
                 pieces.append(passages[j].text[lo:hi])
                 pids.append(passages[j].passage_id)
+                orgs += [passages[j].text[s:e] for s, e, label in ents.get(passages[j].passage_id, [])
+                         if label == "ORG" and lo <= s < hi]
             if nxt and j == nxt[0]:
                 break
             if j > i and not nxt:
                 break
         profile = " ".join(pieces).strip()
-        heroes.append(_profile(name, profile, pids, nlp, gazetteer))
+        heroes.append(_profile(name, profile, pids, orgs, gazetteer))
     return heroes
 
 
-def _profile(name: str, text: str, pids: list[str], nlp, gazetteer: Gazetteer) -> HeroProfile:
+def _profile(name: str, text: str, pids: list[str], ner_orgs: list[str], gazetteer: Gazetteer) -> HeroProfile:
     matches = gazetteer.match(text)
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
@@ -108,9 +113,9 @@ def _profile(name: str, text: str, pids: list[str], nlp, gazetteer: Gazetteer) -
         org_key = actor_hits[0].key
         org_name = gazetteer.by_key[("Actor", org_key)].name
     else:
-        for ent in nlp(text).ents:
-            if ent.label_ == "ORG" and org_kind(ent.text):
-                org_name = re.sub(r"^the\s+|['’]s$", "", ent.text)
+        for org_text in ner_orgs:
+            if org_kind(org_text):
+                org_name = re.sub(r"^the\s+|['’]s$", "", org_text)
                 resolved = gazetteer.resolve_org(org_name)
                 org_key = resolved.key if resolved else slug(org_name)
                 break

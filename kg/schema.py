@@ -32,6 +32,7 @@ CONSTRAINTS = [
 
 INDEXES = [
     "CREATE INDEX document_file IF NOT EXISTS FOR (d:Document) ON (d.file)",
+    "CREATE INDEX document_path IF NOT EXISTS FOR (d:Document) ON (d.path)",
     "CREATE INDEX passage_doc IF NOT EXISTS FOR (p:Passage) ON (p.doc_id)",
     "CREATE FULLTEXT INDEX passage_text IF NOT EXISTS FOR (p:Passage) ON EACH [p.text] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}",

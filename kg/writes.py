@@ -63,7 +63,7 @@ MATCH (d:Document {doc_id: row.doc_id})
 MERGE (p:Passage {passage_id: row.passage_id})
 SET p.doc_id = row.doc_id, p.ordinal = row.ordinal, p.text = row.text, p.start = row.start,
     p.end = row.end, p.section = row.section, p.words = row.words, p.file = row.file,
-    p.char_map = row.char_map
+    p.char_runs = row.char_runs
 MERGE (d)-[:HAS_PASSAGE]->(p)
 """
 

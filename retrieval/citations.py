@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.dedup import carries
+from ingest.offsets import span
 from retrieval.models import Answer, Citation
 
 _WS = re.compile(r"\s+")
@@ -41,8 +42,7 @@ def passage_citation(n: int, row: dict, i: int, j: int) -> Citation:
     lead = len(row["text"][i:j]) - len(row["text"][i:j].lstrip())
     i += lead
     j = i + len(quote)
-    cmap = row["char_map"]
-    start, end = cmap[i], cmap[j - 1] + 1
+    start, end = span(row["char_runs"], i, j)
     also = sorted({d["file"] for d in row.get("dups") or [] if d.get("file") and d.get("text")
                    and d["file"] != row["file"] and carries(quote, d["text"])})
     return Citation(n=n, passage_id=row["passage_id"], document=row["file"], title=row["title"] or row["file"],

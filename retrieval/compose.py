@@ -19,6 +19,7 @@ from retrieval.understand import GENERIC, Understanding, fold
 MIN_SCORE = 0.42
 # When the sentence names the entity the question is about, weaker wording overlap is enough.
 MIN_SCORE_ON_TOPIC = 0.32
+MAX_EMBEDDED = 12  # sentences whose meaning is scored per question
 _NUMBER_Q = re.compile(r"\bhow (many|much)\b|\bwhat (percent|percentage|share|number|amount)\b|\bestimated?\b", re.I)
 _WHEN_Q = re.compile(r"\bwhen\b|\bwhat (year|date|day)\b", re.I)
 _WHO_Q = re.compile(r"\bwho\b", re.I)
@@ -113,8 +114,6 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
             prev = row["text"][i:j]
     if not cands:
         return []
-    vecs = cache.get([c[0]["text"][c[1]:c[2]] for c in cands])
-    dense = vecs @ qvec
     # Words that name a linked entity are scored by the entity bonus, not twice by overlap.
     entity_words = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface + " " + e.name)}
     qterms = {stem(w) for w in u.keywords if w.lower() not in GENERIC and w.lower() not in entity_words}
@@ -122,30 +121,37 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
     focus = [e for e in u.entities if entity_df.get(e.key, 0.0) < 0.25]
     ent_forms = [f for e in focus for f in {fold(e.surface), fold(e.name)}
                  | ({fold(e.name.split()[-1])} if e.label == "Hero" else set())]
-    out = []
-    for (row, i, j, rank, prev), d in zip(cands, dense):
+    idf = weights.idf if weights else (lambda _t: 1.0)
+    cheap = []  # everything but the sentence's meaning: word overlap and cues
+    for row, i, j, rank, prev in cands:
         sent = row["text"][i:j]
-        sterms = {stem(w) for w in re.findall(r"[\w’'-]+", sent)}
+        rest = 0.0
         if qterms:
-            w = weights.idf if weights else (lambda _t: 1.0)
-            lex = sum(w(t) for t in qterms & sterms) / sum(w(t) for t in qterms)
-            s = 0.6 * float(d) + 0.4 * lex
-        else:  # the question is only names ("What is Project Arachnid?"): meaning decides
-            s = float(d)
+            sterms = {stem(w) for w in re.findall(r"[\w’'-]+", sent)}
+            rest += 0.4 * sum(idf(t) for t in qterms & sterms) / sum(idf(t) for t in qterms)
         low = fold(sent)
         if ent_forms and any(f in low for f in ent_forms):
-            s += 0.08
+            rest += 0.08
         elif ent_forms and _PRONOUN.search(sent[:60]) and any(f in fold(prev) for f in ent_forms):
-            s += 0.08  # "She created ..." right after the sentence that names her
+            rest += 0.08  # "She created ..." right after the sentence that names her
         if _NUMBER_Q.search(u.question):
-            s += 0.06 if _novel(_NUM, sent, u.question) else -0.08
+            rest += 0.06 if _novel(_NUM, sent, u.question) else -0.08
         if _WHEN_Q.search(u.question):
-            s += 0.08 if _novel(_DATE, sent, u.question) else -0.08
+            rest += 0.08 if _novel(_DATE, sent, u.question) else -0.08
         if _WHO_Q.search(u.question) and re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", sent):
-            s += 0.03
+            rest += 0.03
         if boost_passages and row["passage_id"] in boost_passages:
-            s += 0.1
-        s += 0.03 / (1 + rank)
+            rest += 0.1
+        rest += 0.03 / (1 + rank)
+        cheap.append(rest)
+    # Embedding sentences is the expensive part of a question: only the most promising are embedded.
+    order = sorted(range(len(cands)), key=lambda k: cheap[k] - 0.02 * cands[k][3], reverse=True)[:MAX_EMBEDDED]
+    vecs = cache.get([cands[k][0]["text"][cands[k][1]:cands[k][2]] for k in order])
+    dense = vecs @ qvec
+    out = []
+    for k, d in zip(order, dense):
+        row, i, j, rank, _ = cands[k]
+        s = (0.6 * float(d) if qterms else float(d)) + cheap[k]
         out.append(Scored(s, row, i, j, rank))
     return sorted(out, key=lambda x: x.score, reverse=True)
 

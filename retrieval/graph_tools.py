@@ -55,7 +55,7 @@ PASSAGES = """
 UNWIND $ids AS id
 MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
 OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
-RETURN p.passage_id AS passage_id, p.text AS text, p.char_map AS char_map, p.start AS start, p.end AS end,
+RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
        collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups,
        [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys

@@ -25,6 +25,8 @@ GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", 
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, keeping length (so offsets still line up): 'Cendón' -> 'cendon'."""
+    if text.isascii():
+        return text.lower()
     out = []
     for ch in text:
         base = unicodedata.normalize("NFKD", ch)

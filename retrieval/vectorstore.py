@@ -82,11 +82,15 @@ class VectorStore:
                 self.collection.delete(ids=ids[i:i + 1000])
 
     def query(self, vector: np.ndarray, k: int = 10) -> list[VectorHit]:
-        n = self.count()
-        if n == 0:
-            return []
-        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
-                                    include=["metadatas", "distances"])
+        try:
+            res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k,
+                                        include=["metadatas", "distances"])
+        except Exception:  # noqa: BLE001 - chromadb raises on an empty or smaller collection
+            n = self.count()
+            if n == 0:
+                return []
+            res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
+                                        include=["metadatas", "distances"])
         return [
             VectorHit(pid, 1.0 - float(dist), meta or {})
             for pid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])

@@ -111,3 +111,15 @@ def test_sentence_splitter_respects_abbreviations():
 def test_titles():
     assert _doc("002")[1].title == "2024 Trafficking in Persons Report"
     assert _doc("004")[1].title.startswith("US Sec. of State remarks")
+
+
+def test_offset_runs_round_trip():
+    from ingest.offsets import offset_at, span, to_runs
+
+    for path in sorted(CORPUS.glob("*.txt")):
+        doc = load(path, 10_000_000)
+        for p in chunk(doc, clean(doc.text).blocks):
+            runs = to_runs(p.char_map)
+            assert len(runs) < len(p.char_map) / 4  # compact
+            assert [offset_at(runs, i) for i in range(len(p.char_map))] == p.char_map
+            assert span(runs, 0, len(p.text)) == (p.start, p.end)

@@ -1,0 +1,288 @@
+"""`make bench`: how tipkg's costs grow, measured side by side in one run, on this machine.
+
+1. raw embedding throughput of the model alone;
+2. the default corpus: warm `ask` latency over the dev set, 20 concurrent askers x 50 questions
+   (Python API and the Gradio HTTP endpoint), and LLM timings when the `llm` extra is installed;
+3. synthetic corpora at each size (default 1k, 10k, 100k passages): ingest throughput, its ratio to
+   raw embedding throughput, Neo4j write rate, peak memory, `ask` p50/p95.
+Everything runs against a separate Neo4j instance (its own data folder and ports) and Chroma folder.
+Results: bench/results/results.json, results.md and scale.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from kg import server
+from kg.settings import PROJECT_ROOT, Settings
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+DEV = PROJECT_ROOT / "evals" / "datasets" / "dev.jsonl"
+
+
+def pct(values: list[float]) -> dict:
+    v = sorted(values)
+    return {"n": len(v), "p50_ms": round(statistics.median(v), 1),
+            "p95_ms": round(v[int(round(0.95 * (len(v) - 1)))], 1), "max_ms": round(v[-1], 1)}
+
+
+def bench_settings() -> Settings:
+    home = PROJECT_ROOT / ".tipkg" / "bench"
+    return Settings(home=home, neo4j_uri=None, neo4j_password=None, bolt_port=int(os.environ.get("TIPKG_BENCH_BOLT", 27687)),
+                    http_port=int(os.environ.get("TIPKG_BENCH_HTTP", 27474)), neo4j_heap="2g",
+                    neo4j_pagecache="1g", chroma_collection="bench")
+
+
+def raw_embedding(n: int = 2000) -> dict:
+    from bench.generate import generate
+    from ingest.chunk import chunk
+    from ingest.clean import clean
+    from ingest.load import load
+    from retrieval.embeddings import Embedder
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = []
+        for f in generate(n, Path(tmp) / "c"):
+            doc = load(f, 10**8)
+            texts += [p.text for p in chunk(doc, clean(doc.text).blocks)]
+    texts = texts[:n]
+    e = Embedder()
+    e.embed(texts[:64])
+    t = time.perf_counter()
+    e.embed(texts)
+    dt = time.perf_counter() - t
+    return {"passages": len(texts), "seconds": round(dt, 2), "passages_per_s": round(len(texts) / dt, 2)}
+
+
+def default_corpus(settings: Settings) -> dict:
+    from evals.dataset import load_qa
+    from ingest.build import run_ingest
+    from kg.driver import Graph
+    from retrieval.agent import Agent
+
+    with Graph(settings) as g:
+        g.write("MATCH (n) DETACH DELETE n")
+    t = time.perf_counter()
+    run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv)
+    out = {"ingest_s": round(time.perf_counter() - t, 2)}
+    agent = Agent(settings)
+    qs = [q.question for q in load_qa(DEV)]
+    for q in qs:  # warm-up pass: model loaded, caches filled
+        agent.ask(q)
+    lat = []
+    for _ in range(2):
+        for q in qs:
+            t = time.perf_counter()
+            agent.ask(q)
+            lat.append((time.perf_counter() - t) * 1000)
+    out["ask_warm"] = pct(lat)
+
+    # 20 concurrent askers x 50 questions against one process (the UI's Python API)
+    def asker(k: int) -> tuple[list[float], int]:
+        times, errors = [], 0
+        for i in range(50):
+            q = qs[(k * 7 + i) % len(qs)]
+            t = time.perf_counter()
+            a = agent.ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+            errors += a.error is not None
+        return times, errors
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        res = list(pool.map(asker, range(20)))
+    wall = time.perf_counter() - t
+    out["concurrent_api"] = {**pct([x for r in res for x in r[0]]), "errors": sum(r[1] for r in res),
+                             "askers": 20, "questions_each": 50, "wall_s": round(wall, 1),
+                             "throughput_qps": round(1000 / wall, 1)}
+    out["concurrent_http"] = http_load(settings, agent, qs)
+    out["llm"] = llm_timings(settings, agent)
+    agent.close()
+    return out
+
+
+def http_load(settings: Settings, agent, qs: list[str]) -> dict:
+    """The same load through the Gradio HTTP endpoint (what a browser uses)."""
+    from gradio_client import Client
+
+    from ui.app import build_app
+
+    port = 27860
+    s = settings.model_copy(update={"ui_port": port})
+    app = build_app(s, agent)
+    app.queue(default_concurrency_limit=8)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    try:
+        def asker(k: int) -> tuple[list[float], int]:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            times, errors = [], 0
+            for i in range(50):
+                q = qs[(k * 7 + i) % len(qs)]
+                t = time.perf_counter()
+                try:
+                    result = client.predict(q, "default", api_name="/ask")
+                    errors += "answer-box" not in str(result[0])
+                except Exception:  # noqa: BLE001 - counted, not raised
+                    errors += 1
+                times.append((time.perf_counter() - t) * 1000)
+            return times, errors
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            res = list(pool.map(asker, range(20)))
+        wall = time.perf_counter() - t
+        return {**pct([x for r in res for x in r[0]]), "errors": sum(r[1] for r in res), "askers": 20,
+                "questions_each": 50, "wall_s": round(wall, 1), "throughput_qps": round(1000 / wall, 1)}
+    finally:
+        app.close()
+
+
+def llm_timings(settings: Settings, agent) -> dict:
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return {"skipped": "llama-cpp-python not installed (extra `llm`)"}
+    from retrieval.agent import Agent
+
+    llm_agent = Agent(settings.model_copy(update={"llm_provider": "llamacpp"}), mode="llm", embedder=agent._embedder)
+    qs = ["How much does the Cuban government collect from its medical missions?",
+          "What does Project Arachnid do?", "Who led Operation Synergia?",
+          "How many people are exploited worldwide?", "What did Maria Werlau expose?"]
+    llm_agent.ask(qs[0])  # loads the model
+    ttft, total = [], []
+    for q in qs:
+        a = llm_agent.ask(q)
+        if "llm_first_token" in a.timings_ms:
+            ttft.append(a.timings_ms["llm_first_token"])
+            total.append(a.timings_ms["total"])
+    llm_agent.close()
+    return {"questions": len(total), "first_token": pct(ttft) if ttft else None, "total": pct(total) if total else None}
+
+
+def scale(settings: Settings, sizes: list[int]) -> list[dict]:
+    out = []
+    for n in sizes:
+        env = dict(os.environ, TIPKG_HOME=str(settings.home), NEO4J_URI=settings.bolt_uri,
+                   NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.password(),
+                   TIPKG_CHROMA_COLLECTION=f"bench_{n}")
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "bench.scale_one", str(n)], capture_output=True, text=True,
+                              cwd=PROJECT_ROOT, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"scale point {n} failed:\n{proc.stderr[-3000:]}")
+        point = json.loads(proc.stdout.strip().splitlines()[-1])
+        point["wall_s"] = round(time.perf_counter() - t, 1)
+        print(f"  {n} passages: {json.dumps(point)}", flush=True)
+        out.append(point)
+    return out
+
+
+def write(results: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    raw = results["raw_embedding"]["passages_per_s"]
+    lines = [f"# tipkg bench — {results['created']}", "", f"Machine: {results['machine']}", "",
+             f"Raw embedding throughput (model alone): **{raw} passages/s**", ""]
+    d = results.get("default_corpus")
+    if d:
+        lines += ["## Default corpus", "",
+                  "| measure | n | p50 ms | p95 ms | max ms | errors |", "|---|---|---|---|---|---|",
+                  f"| warm `ask` (dev set ×2) | {d['ask_warm']['n']} | {d['ask_warm']['p50_ms']} | "
+                  f"{d['ask_warm']['p95_ms']} | {d['ask_warm']['max_ms']} | – |"]
+        for k in ("concurrent_api", "concurrent_http"):
+            c = d[k]
+            lines.append(f"| {k.replace('_', ' ')} (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "
+                         f"{c['max_ms']} | {c['errors']} |")
+        llm = d.get("llm") or {}
+        if llm.get("total"):
+            lines.append(f"| LLM mode first token | {llm['first_token']['n']} | {llm['first_token']['p50_ms']} | "
+                         f"{llm['first_token']['p95_ms']} | {llm['first_token']['max_ms']} | – |")
+            lines.append(f"| LLM mode total | {llm['total']['n']} | {llm['total']['p50_ms']} | "
+                         f"{llm['total']['p95_ms']} | {llm['total']['max_ms']} | – |")
+        elif llm:
+            lines.append(f"\nLLM mode: {llm.get('skipped')}")
+    if results.get("scale"):
+        lines += ["", "## Scale", "",
+                  "| passages | ingest s | ingest passages/s | ratio to raw embedding | Neo4j writes/s | "
+                  "peak RSS MB | ask p50 ms | ask p95 ms | dup links |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for p in results["scale"]:
+            lines.append(f"| {p['passages']} | {p['ingest_s']} | {p['ingest_passages_per_s']} | "
+                         f"{p['ingest_passages_per_s'] / raw:.2f} | {p['neo4j_writes_per_s']} | {p['peak_rss_mb']} | "
+                         f"{p['ask_p50_ms']} | {p['ask_p95_ms']} | {p['duplicate_links']} |")
+        lines += ["", "Seconds per ingest stage:", "", "| passages | " + " | ".join(results["scale"][0]["stage_s"]) + " |",
+                  "|---|" + "---|" * len(results["scale"][0]["stage_s"])]
+        for p in results["scale"]:
+            lines.append(f"| {p['passages']} | " + " | ".join(str(v) for v in p["stage_s"].values()) + " |")
+        lines += ["", "![scale](scale.png)"]
+        _plot(results)
+    (RESULTS / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def _plot(results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = results["scale"]
+    xs = [p["passages"] for p in pts]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for stage in pts[0]["stage_s"]:
+        ys = [max(p["stage_s"].get(stage, 0), 1e-3) for p in pts]
+        ax.loglog(xs, ys, marker="o", label=f"ingest: {stage} (s)")
+    ax.loglog(xs, [p["ask_p95_ms"] / 1000 for p in pts], marker="s", linestyle="--", label="ask p95 (s)")
+    ax.loglog(xs, [x / xs[0] * pts[0]["ingest_s"] for x in xs], color="grey", linestyle=":", label="linear")
+    ax.set_xlabel("passages")
+    ax.set_ylabel("seconds")
+    ax.set_title("tipkg cost vs corpus size (log-log)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scale.png", dpi=90)
+    plt.close(fig)
+
+
+def main() -> None:
+    sizes = [int(x) for x in os.environ.get("TIPKG_BENCH_SIZES", "1000,10000,100000").split(",") if x]
+    settings = bench_settings()
+    started = time.perf_counter()
+    server.start(settings)
+    try:
+        import multiprocessing
+
+        results = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
+                   "sizes": sizes}
+        print("raw embedding throughput…", flush=True)
+        results["raw_embedding"] = raw_embedding()
+        print(f"  {results['raw_embedding']}", flush=True)
+        if os.environ.get("TIPKG_BENCH_SKIP_DEFAULT") != "1":
+            print("default corpus: latency, concurrency, LLM…", flush=True)
+            results["default_corpus"] = default_corpus(settings)
+            write(results)
+        print("scale…", flush=True)
+        results["scale"] = []
+        for n in sizes:
+            results["scale"] += scale(settings, [n])
+            write(results)  # partial results survive an interrupted run
+        results["total_s"] = round(time.perf_counter() - started, 1)
+        write(results)
+        print((RESULTS / "results.md").read_text())
+    finally:
+        server.stop(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""One scale point, in its own process (so its peak memory is its own):
+generate N synthetic passages, ingest them into the bench stores, then time default-mode `ask`.
+Prints one JSON object."""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import generate, questions
+from ingest.build import run_ingest
+from kg.driver import Graph
+from kg.settings import Settings
+from retrieval.agent import Agent
+from retrieval.embeddings import Embedder
+
+
+def main(n: int) -> dict:
+    settings = Settings()  # the bench runner passes the bench instance through the environment
+    with Graph(settings) as g:  # the bench instance only: start from an empty graph
+        while g.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]:
+            pass
+    embedder = Embedder()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        generate(n, corpus)
+        t0 = time.perf_counter()
+        summary = run_ingest(settings, [corpus], tiers_csv=settings.tiers_csv, embedder=embedder)
+        ingest_s = time.perf_counter() - t0
+    nodes = sum(summary.entities.values())
+    rels = sum(summary.relationships.values())
+    agent = Agent(settings, embedder=embedder)
+    t = time.perf_counter()
+    agent.ask("warm-up: what tier is Burma?")
+    startup_s = time.perf_counter() - t
+    qs = questions(130)
+    for q in qs[:10]:
+        agent.ask(q)
+    lat = []
+    errors = 0
+    for q in qs[10:]:
+        t = time.perf_counter()
+        a = agent.ask(q)
+        lat.append((time.perf_counter() - t) * 1000)
+        errors += a.error is not None
+    agent.close()
+    lat.sort()
+    return {
+        "passages": summary.passages,
+        "documents": summary.documents,
+        "ingest_s": round(ingest_s, 2),
+        "ingest_passages_per_s": round(summary.passages / ingest_s, 2),
+        "stage_s": {k: round(v, 2) for k, v in summary.seconds.items()},
+        "nodes": nodes,
+        "relationships": rels,
+        "neo4j_writes_per_s": round((nodes + rels) / max(summary.seconds.get("graph", 1e-9), 1e-9), 1),
+        "duplicate_links": summary.duplicates,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "agent_startup_s": round(startup_s, 2),
+        "ask_questions": len(lat),
+        "ask_errors": errors,
+        "ask_p50_ms": round(statistics.median(lat), 1),
+        "ask_p95_ms": round(lat[int(round(0.95 * (len(lat) - 1)))], 1),
+        "ask_max_ms": round(lat[-1], 1),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(int(sys.argv[1]))))
