@@ -18,6 +18,7 @@ from kg.driver import Graph
 from kg.settings import Settings
 from retrieval.agent import Agent
 from retrieval.embeddings import Embedder
+from retrieval.vectorstore import VectorStore
 
 
 def main(n: int) -> dict:
@@ -25,6 +26,8 @@ def main(n: int) -> dict:
     with Graph(settings) as g:  # the bench instance only: start from an empty graph
         while g.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]:
             pass
+    store = VectorStore(settings)  # and an empty collection: every passage is embedded in this run
+    store.delete(store.all_ids())
     embedder = Embedder()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"

@@ -417,7 +417,14 @@ def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
 
 
 def _tier_aliases(tier: str) -> list[str]:
-    extra = {"Tier 2 Watch List": ["Watch List", "Tier 2WL", "Tier 2 WL"], "Special Case": ["special case"]}
+    extra = {
+        "Tier 1": ["Tier One"],
+        "Tier 2": ["Tier Two"],
+        "Tier 2 Watch List": ["Watch List", "Watchlist", "Tier 2 Watchlist", "Tier Two Watch List", "Tier 2WL",
+                              "Tier 2 WL"],
+        "Tier 3": ["Tier Three"],
+        "Special Case": ["special case"],
+    }
     return [tier, *extra.get(tier, [])]
 
 

@@ -156,12 +156,28 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
     return sorted(out, key=lambda x: x.score, reverse=True)
 
 
+def _antecedent(s: Scored) -> Scored | None:
+    """The sentence before `s` in its passage, when `s` leans on it through a pronoun ("She leads ...")."""
+    leans = re.search(r"\b(she|he|her|his)\b", s.text[:70], re.I) or re.match(r"\W*(they|their|it|its)\b", s.text, re.I)
+    if not leans or re.match(r"\W*[A-Z][a-z]+ [A-Z][a-z]+", s.text):
+        return None
+    spans = [(i, j) for i, j in sentence_spans(s.row["text"]) if j <= s.i]
+    if not spans:
+        return None
+    i, j = spans[-1]
+    return Scored(s.score, s.row, i, j, s.rank)
+
+
 def pick(scored: list[Scored]) -> list[Scored]:
     """The best sentence, plus a second one that adds to it (close in score, not a near-copy).
-    A sentence that ends on a colon introduces the next one, which then comes with it."""
+    A sentence that ends on a colon introduces the next one, which then comes with it; one that
+    starts on a pronoun brings the sentence naming who it is."""
     if not scored:
         return []
     best = [scored[0]]
+    ante = _antecedent(best[0])
+    if ante is not None:
+        return [ante, best[0]]
     if best[0].text.rstrip().endswith(":"):
         spans = sentence_spans(best[0].row["text"])
         nxt = [(i, j) for i, j in spans if i >= best[0].j]

@@ -120,3 +120,24 @@ def test_concurrent_askers_get_answers(agent):
     for q, a in zip(questions, answers):
         by_q.setdefault(q, set()).add(a.answer)
     assert all(len(v) == 1 for v in by_q.values())  # same question, same answer, under load
+
+
+def test_neo4j_stopped_then_back(neo4j_settings, agent):
+    """Neo4j going away mid-session: a fast, clear message (not a hang), and answers again once it is back."""
+    from kg import server
+
+    if not neo4j_settings.managed_neo4j:
+        pytest.skip("external test Neo4j: not ours to stop")
+    assert "Tier 3" in agent.ask("What tier is Burma?").answer
+    server.stop(neo4j_settings)
+    try:
+        t = time.perf_counter()
+        down = agent.ask("What tier is Burma?")
+        waited = time.perf_counter() - t
+        assert down.abstained and down.error and "not reachable" in down.answer
+        assert waited < 10  # the driver's 30 s default retry would hang here; generous bound for a busy machine
+        assert agent.status()["neo4j"] != "ok"
+    finally:
+        server.start(neo4j_settings)
+    assert agent.status()["neo4j"] == "ok"
+    assert "Tier 3" in agent.ask("What tier is Burma?").answer

@@ -232,3 +232,13 @@ def test_html_and_markdown_loaders(scratch, embedder, nlp, graph, tmp_path):
     assert "compound in Burma" in texts and "var x" not in texts and "Home | About" not in texts
     titles = {r["t"] for r in graph.read("MATCH (d:Document) RETURN d.title AS t")}
     assert "Scam compounds" in titles and "Notes on Zambia" in titles
+
+
+def test_chroma_round_trip_with_the_real_model(built_corpus, embedder):
+    settings, _ = built_corpus
+    store = VectorStore(settings)
+    hits = store.query(embedder.embed_one("a web crawler that searches for known child sexual abuse material"), 3)
+    assert hits and hits[0].metadata["file"].startswith("000")
+    assert hits[0].score > 0.5
+    text = store.collection.get(ids=[hits[0].passage_id], include=["documents"])["documents"][0]
+    assert "Project Arachnid" in text

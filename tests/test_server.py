@@ -129,3 +129,12 @@ def test_read_transaction_refuses_writes_that_pass_the_validator(graph):
 def test_untrusted_write_is_refused(graph):
     with pytest.raises(QueryRefused):
         graph.run_untrusted("MATCH (n) DETACH DELETE n")
+
+
+def test_password_never_written_to_logs(neo4j_settings):
+    if not neo4j_settings.managed_neo4j:
+        pytest.skip("external test Neo4j")
+    password = neo4j_settings.password()
+    for f in (neo4j_settings.neo4j_home / "logs").rglob("*"):
+        if f.is_file():
+            assert password not in f.read_text(errors="replace"), f

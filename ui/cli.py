@@ -25,7 +25,7 @@ app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(eval_app, name="eval")
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
