@@ -54,11 +54,15 @@ RETURN a.name AS actor, a.kind AS kind, collect(DISTINCT {hero: h.key, rel: type
 PASSAGES = """
 UNWIND $ids AS id
 MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
-OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
+CALL (p) {
+  // near-copies in other outlets; bounded, since a much-quoted passage can have hundreds
+  OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
+  WITH DISTINCT q, qd LIMIT 12
+  RETURN collect({passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups
+}
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
-       collect(DISTINCT {passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups,
-       [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
+       dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
 """
 
 ENTITY_FREQUENCY = """
