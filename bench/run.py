@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -45,12 +45,13 @@ def bench_settings() -> Settings:
 
 
 def raw_embedding(n: int = 2000) -> dict:
+    import tempfile
+
     from bench.generate import generate
     from ingest.chunk import chunk
     from ingest.clean import clean
     from ingest.load import load
     from retrieval.embeddings import Embedder
-    import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         texts = []
@@ -262,7 +263,7 @@ def main() -> None:
     try:
         import multiprocessing
 
-        results = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        results = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
                    "sizes": sizes}
         print("raw embedding throughput…", flush=True)

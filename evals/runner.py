@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -68,7 +68,7 @@ def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | No
 
     console = console or Console(quiet=True)
     items = load_qa(qa)[:limit] if limit else load_qa(qa)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = Path(out) if out else settings.runs_dir / f"{stamp}-{mode}"
     run_dir.mkdir(parents=True, exist_ok=True)
     own_agent = agent is None

@@ -17,7 +17,7 @@ MIN_WORDS = 40
 MAX_WORDS = 200
 _BOUNDARY = re.compile(r"(?P<end>[.!?][\"”’)]?)(?P<gap>\s+)(?=[\"“‘(#]?[A-Z0-9])|(?P<nl>\n+)")
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|U\.S|U\.N|Sec|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Gen|Gov|Amb|e\.g|i\.e|vs|etc|Inc|Ltd|Co)$")
-_PRONOUN_START = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his|they|their)\b", re.I)
+_PRONOUN_START = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his|they|their)\b", re.IGNORECASE)
 _NAME_START = re.compile(r"^[\"“]?[A-Z][a-z]+(?:\s[A-Z][\w.’'-]+)+")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 # Whole lines that are page furniture, not content.
 BOILERPLATE_LINES = [
-    re.compile(p, re.I)
+    re.compile(p, re.IGNORECASE)
     for p in (
         r"previous|next",  # pagination links
         r"leave a (comment|reply)",
@@ -30,8 +30,8 @@ BOILERPLATE_LINES = [
     )
 ]
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
-NAV_LINE = re.compile(r"^(previous|next)$", re.I)
-SOURCE_LINE = re.compile(r"^source:\s*(?P<outlet>.+?)\s*\.?$", re.I)
+NAV_LINE = re.compile(r"^(previous|next)$", re.IGNORECASE)
+SOURCE_LINE = re.compile(r"^source:\s*(?P<outlet>.+?)\s*\.?$", re.IGNORECASE)
 # A promo sentence inside a paragraph: "Visit Info Decon to stay up to date on ... in real time!"
 PROMO_SENTENCE = re.compile(r"\s*Visit (?P<outlet>[A-Z][\w&.'’ ]{1,40}?) to sta(?:y|te) up to date[^.!?]*[.!?]")
 TERMINAL = tuple('.!?:"”’)')

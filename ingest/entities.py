@@ -102,7 +102,7 @@ class Gazetteer:
 
     @cached_property
     def _trend_patterns(self) -> list[tuple[str, re.Pattern]]:
-        return [(t.key, re.compile("|".join(t.props["patterns"]), re.I)) for t in self.trends]
+        return [(t.key, re.compile("|".join(t.props["patterns"]), re.IGNORECASE)) for t in self.trends]
 
     def match(self, text: str) -> list[Match]:
         pattern, forms = self._surface_index
@@ -138,7 +138,7 @@ class Gazetteer:
 
     def resolve_org(self, surface: str) -> Entity | None:
         """A near-exact match of an organisation's full name to a known actor."""
-        clean = re.sub(r"^(the)\s+", "", surface.strip(), flags=re.I)
+        clean = re.sub(r"^(the)\s+", "", surface.strip(), flags=re.IGNORECASE)
         clean = re.sub(r"['’]s$", "", clean)
         names = {a: e for e in self.actors for a in e.aliases if len(a) > 4}
         best = process.extractOne(clean, list(names), scorer=fuzz.ratio, score_cutoff=92)

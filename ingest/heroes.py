@@ -14,15 +14,15 @@ from ingest.chunk import sentence_spans
 from ingest.entities import Gazetteer, org_kind, slug
 from ingest.models import HeroProfile, Passage
 
-HERO_CONTEXT = re.compile(r"\b(TIP|Trafficking in Persons)\s+(Report\s+)?Heroes?\b|\bhonou?red\s+\d+\s+\w*\s*Heroes\b", re.I)
+HERO_CONTEXT = re.compile(r"\b(TIP|Trafficking in Persons)\s+(Report\s+)?Heroes?\b|\bhonou?red\s+\d+\s+\w*\s*Heroes\b", re.IGNORECASE)
 ROLE = re.compile(
     r"\b(founder and director|co-founder|founder|national director|executive director|director|president|"
     r"magistrate|judge|prosecutor|social worker and educator|social worker|lawyer|attorney|journalist|"
-    r"activist|police officer|coordinator|head)\b", re.I)
-LEADS = re.compile(r"\b(leads|heads|directs|manages|runs|convenes|chairs|coordinates)\b", re.I)
+    r"activist|police officer|coordinator|head)\b", re.IGNORECASE)
+LEADS = re.compile(r"\b(leads|heads|directs|manages|runs|convenes|chairs|coordinates)\b", re.IGNORECASE)
 FIGURE = re.compile(
     r"(?:more than |over |nearly |about |some )?\d[\d,.]*\+?(?:\s(?:percent|million|billion))?"
-    r"(?:\s[A-Za-z][\w-]*){1,5}", re.I)
+    r"(?:\s[A-Za-z][\w-]*){1,5}", re.IGNORECASE)
 # Actors that appear in hero sections but are never a hero's own organisation.
 NOT_OWN_ORG = {"us-department-of-state", "ivlp", "tip-heroes-program", "antony-blinken", "cindy-dyer", "j-tip"}
 
@@ -56,7 +56,7 @@ def extract_heroes(passages: list[Passage], ents: dict[str, Ents], gazetteer: Ga
     for i, p in enumerate(passages):
         for a, b in sentence_spans(p.text):
             sent = p.text[a:b]
-            if HERO_CONTEXT.search(sent) or re.search(r"\bheroes\b", sent, re.I):
+            if HERO_CONTEXT.search(sent) or re.search(r"\bheroes\b", sent, re.IGNORECASE):
                 context_seen = True
             if not context_seen:
                 continue

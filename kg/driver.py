@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, READ_ACCESS
+from neo4j import READ_ACCESS, GraphDatabase
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from kg.readonly import UnsafeQueryError, check_read_only
@@ -54,7 +54,7 @@ class Graph:
     def close(self) -> None:
         self._driver.close()
 
-    def __enter__(self) -> "Graph":
+    def __enter__(self) -> Graph:
         return self
 
     def __exit__(self, *exc: object) -> None:

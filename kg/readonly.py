@@ -23,7 +23,7 @@ _WRITE_CLAUSES = (
 )
 _ALLOWED_PROCEDURE_PREFIXES = ("db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.",
                                "db.index.fulltext.querynodes", "db.indexes", "db.constraints")
-_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
 MAX_QUERY_CHARS = 5000
 
 
@@ -51,10 +51,10 @@ def check_read_only(query: str) -> str:
             raise UnsafeQueryError(f"Only read queries are allowed here ('{word}' is not).")
     if re.search(r"\bUSING\s+PERIODIC\b|\bCALL\s*\{[^}]*\}\s*IN\s+TRANSACTIONS", upper):
         raise UnsafeQueryError("Transactional subqueries are not allowed here.")
-    for match in re.finditer(r"\bCALL\s+([A-Za-z_][\w.]*)", bare, re.I):
+    for match in re.finditer(r"\bCALL\s+([A-Za-z_][\w.]*)", bare, re.IGNORECASE):
         name = match.group(1).lower()
         if not name.startswith(_ALLOWED_PROCEDURE_PREFIXES):
             raise UnsafeQueryError(f"Procedure '{match.group(1)}' is not allowed here.")
-    if re.search(r"\bapoc\.|\bdbms\.|\bgds\.", bare, re.I):
+    if re.search(r"\bapoc\.|\bdbms\.|\bgds\.", bare, re.IGNORECASE):
         raise UnsafeQueryError("apoc, dbms and gds functions are not allowed here.")
     return normalised

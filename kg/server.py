@@ -192,7 +192,7 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
 
 def _bolt_answers(settings: Settings) -> bool:
     from neo4j import GraphDatabase
-    from neo4j.exceptions import Neo4jError, ServiceUnavailable, AuthError
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
     try:
         with GraphDatabase.driver(

@@ -15,15 +15,21 @@ import threading
 import time
 import unicodedata
 
+from ingest.chunk import sentence_spans
 from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
-from ingest.chunk import sentence_spans
 from retrieval import compose
 from retrieval.citations import finalize, passage_citation, table_citation, verify
 from retrieval.embeddings import Embedder
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
-from retrieval.retrievers import DenseRetriever, GraphRetriever, HybridRetriever, KeywordRetriever, lucene_query
+from retrieval.retrievers import (
+    DenseRetriever,
+    GraphRetriever,
+    HybridRetriever,
+    KeywordRetriever,
+    lucene_query,
+)
 from retrieval.understand import EntityLinker, Understanding, fold, understand
 from retrieval.vectorstore import ChromaUnavailable, VectorStore
 
@@ -127,7 +133,7 @@ class Agent:
                           shape="error", error=str(exc))
         except ChromaUnavailable as exc:
             return Answer(question=q, answer=str(exc), abstained=True, shape="error", error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - a user sees a message, the log keeps the traceback
+        except Exception as exc:
             log.exception("answering failed for %r", q)
             return Answer(question=q, answer="Something went wrong while answering; the error was logged.",
                           abstained=True, shape="error", error=f"{type(exc).__name__}: {exc}")
@@ -142,12 +148,12 @@ class Agent:
             return Answer(question=u.question, shape=u.shape, abstained=True,
                           answer=f"The sources don't mention {', '.join(missing)}. They cover the 2024 TIP Report: "
                                  f"its trends, the ten TIP Report Heroes, and 2023/2024 tier placements.")
-        if u.shape == "tier_change" and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.I):
+        if u.shape == "tier_change" and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.IGNORECASE):
             # A reason is text, not a table cell: answer from the passages when they give one.
             text = self._text_answer(u)
             if not text.abstained:
                 return text
-        if u.shape == "hero_fact" and re.match(r"\s*(who is|who's|who was|tell me about|describe)\b", u.question, re.I):
+        if u.shape == "hero_fact" and re.match(r"\s*(who is|who's|who was|tell me about|describe)\b", u.question, re.IGNORECASE):
             who = self._hero_who(u)
             if who is not None:
                 return who
@@ -212,7 +218,7 @@ class Agent:
             refs = "".join(f"[{n}]" for _, _, n in parts[:1])
             text = f"{move} {refs}."
             # A false premise ("why was X downgraded") gets a plain correction.
-            asked_dir = re.search(r"\b(upgrad|downgrad)", u.question, re.I)
+            asked_dir = re.search(r"\b(upgrad|downgrad)", u.question, re.IGNORECASE)
             if asked_dir and t24 in TIER_ORDER and t23 in TIER_ORDER:
                 actual = "upgrad" if TIER_ORDER[t24] < TIER_ORDER[t23] else ("downgrad" if t24 != t23 else "same")
                 if actual != asked_dir.group(1).lower():
@@ -263,8 +269,8 @@ class Agent:
 
     def _tier_changes_all(self, u: Understanding) -> Answer | None:
         rows = self.tools.tier_changes()
-        want = "up" if re.search(r"upgrad|improv|promot|rose|moved up", u.question, re.I) else \
-            "down" if re.search(r"downgrad|worsen|demot|drop|fell|moved down", u.question, re.I) else None
+        want = "up" if re.search(r"upgrad|improv|promot|rose|moved up", u.question, re.IGNORECASE) else \
+            "down" if re.search(r"downgrad|worsen|demot|drop|fell|moved down", u.question, re.IGNORECASE) else None
         cites: list[Citation] = []
         items = []
         for r in rows:
@@ -276,7 +282,7 @@ class Agent:
             if want and direction != want:
                 continue
             for t in u.of("Tier"):  # "to Tier 3" / "from Tier 3" / "onto the Watch List"
-                from_tier = re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.I)
+                from_tier = re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
                 if (from_tier and r["tier_2023"] != t.name) or (not from_tier and r["tier_2024"] != t.name):
                     break
             else:
@@ -320,7 +326,7 @@ class Agent:
         if not heroes:
             return None
         cites, items = self._hero_items(heroes, lambda h, _: h["name"] + (f" ({h['country']})" if h.get("country") else ""))
-        lead = "The 2024 TIP Report honored {n} TIP Report Heroes" if re.search(r"\bhow many\b", u.question, re.I) \
+        lead = "The 2024 TIP Report honored {n} TIP Report Heroes" if re.search(r"\bhow many\b", u.question, re.IGNORECASE) \
             else "The {n} 2024 TIP Report Heroes"
         text = lead.format(n=len(heroes)) + ": " + "; ".join(items) + "."
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
@@ -487,7 +493,7 @@ class Agent:
             return True
         spans = [(a, b) for a, b in sentence_spans(s.row["text"]) if b <= s.i]
         prev = s.row["text"][spans[-1][0]:spans[-1][1]] if spans else ""
-        return bool(re.match(r"\W*(she|he|they|her|his|their|it|its)\b", s.text, re.I)) and names(prev)
+        return bool(re.match(r"\W*(she|he|they|her|his|their|it|its)\b", s.text, re.IGNORECASE)) and names(prev)
 
     def _unknown_terms(self, u: Understanding) -> list[str]:
         """Capitalised names in the question that no passage contains at all."""

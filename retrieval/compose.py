@@ -20,9 +20,9 @@ MIN_SCORE = 0.42
 # When the sentence names the entity the question is about, weaker wording overlap is enough.
 MIN_SCORE_ON_TOPIC = 0.32
 MAX_EMBEDDED = 12  # sentences whose meaning is scored per question
-_NUMBER_Q = re.compile(r"\bhow (many|much)\b|\bwhat (percent|percentage|share|number|amount)\b|\bestimated?\b", re.I)
-_WHEN_Q = re.compile(r"\bwhen\b|\bwhat (year|date|day)\b", re.I)
-_WHO_Q = re.compile(r"\bwho\b", re.I)
+_NUMBER_Q = re.compile(r"\bhow (many|much)\b|\bwhat (percent|percentage|share|number|amount)\b|\bestimated?\b", re.IGNORECASE)
+_WHEN_Q = re.compile(r"\bwhen\b|\bwhat (year|date|day)\b", re.IGNORECASE)
+_WHO_Q = re.compile(r"\bwho\b", re.IGNORECASE)
 
 
 def stem(w: str) -> str:
@@ -72,7 +72,7 @@ class SentenceCache:
         return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
-_PRONOUN = re.compile(r"\b(she|he|her|his|they|their|it|its)\b", re.I)
+_PRONOUN = re.compile(r"\b(she|he|her|his|they|their|it|its)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)(?:\s+\d{1,2})?\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUM = re.compile(r"\$?\d[\d,.]*\s*(?:percent|%|million|billion)?")
@@ -158,7 +158,7 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
 
 def _antecedent(s: Scored) -> Scored | None:
     """The sentence before `s` in its passage, when `s` leans on it through a pronoun ("She leads ...")."""
-    leans = re.search(r"\b(she|he|her|his)\b", s.text[:70], re.I) or re.match(r"\W*(they|their|it|its)\b", s.text, re.I)
+    leans = re.search(r"\b(she|he|her|his)\b", s.text[:70], re.IGNORECASE) or re.match(r"\W*(they|their|it|its)\b", s.text, re.IGNORECASE)
     if not leans or re.match(r"\W*[A-Z][a-z]+ [A-Z][a-z]+", s.text):
         return None
     spans = [(i, j) for i, j in sentence_spans(s.row["text"]) if j <= s.i]

@@ -13,13 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-STOPWORDS = set("""
-a an the of in on at to for from by with about as and or but if is are was were be been being do does did
-has have had what which who whom whose when where why how many much that this these those it its their his
-her they them he she i me my we our you your there here than then so not no any all each every some more most
-tell say said says give list name named according report reports reported tip trafficking persons person
-2024 human please can could would should will shall may might one ones also into over under between did
-""".split())
+STOPWORDS = set(["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "and", "or", "but", "if", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "has", "have", "had", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "that", "this", "these", "those", "it", "its", "their", "his", "her", "they", "them", "he", "she", "i", "me", "my", "we", "our", "you", "your", "there", "here", "than", "then", "so", "not", "no", "any", "all", "each", "every", "some", "more", "most", "tell", "say", "said", "says", "give", "list", "name", "named", "according", "report", "reports", "reported", "tip", "trafficking", "persons", "person", "2024", "human", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "one", "ones", "also", "into", "over", "under", "between", "did"])
 GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", "document", "sources", "source"}
 
 
@@ -77,7 +71,7 @@ class EntityLinker:
                 self.forms[f] = (label, key, name)
         ordered = sorted(self.forms, key=len, reverse=True)
         self._rx = re.compile(r"(?<![\w#])(" + "|".join(re.escape(f) for f in ordered) + r")(?:'s|’s|s)?(?![\w-])",
-                              re.I) if ordered else None
+                              re.IGNORECASE) if ordered else None
         self._multiword = [f for f in self.forms if " " in f and len(f) > 8]
 
     def link(self, question: str) -> list[LinkedEntity]:
@@ -112,24 +106,24 @@ class EntityLinker:
         return unique
 
 
-_LIST = re.compile(r"\b(which|list|name|what are|who are|all( the)?|every|enumerate)\b", re.I)
-_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
+_LIST = re.compile(r"\b(which|list|name|what are|who are|all( the)?|every|enumerate)\b", re.IGNORECASE)
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(upgrad\w*|downgrad\w*|mov(?:e|ed|es)|chang\w*|promot\w*|demot\w*|drop\w*|rais\w*|"
-                     r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.I)
+                     r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.IGNORECASE)
 _TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|ranks?|rated|ratings?|placements?|placed|watch ?list|special case|"
-                        r"status|standing|stands?|graded?)\b", re.I)
+                        r"status|standing|stands?|graded?)\b", re.IGNORECASE)
 # "over 20 years", "since 2001", "in total": a question about more than the 2024 list.
 _BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
-                          r"past \d+ years|so far)\b", re.I)
-_HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.I)
+                          r"past \d+ years|so far)\b", re.IGNORECASE)
+_HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.IGNORECASE)
 
 
 def classify(question: str, entities: list[LinkedEntity]) -> str:
     labels = {e.label for e in entities}
-    moved = re.search(r"\b(upgrad|downgrad)\w*", question, re.I)
+    moved = re.search(r"\b(upgrad|downgrad)\w*", question, re.IGNORECASE)
     tierish = bool(_TIER_WORD.search(question)) or "Tier" in labels or (bool(moved) and "Country" in labels)
     heroish = bool(_HERO_WORD.search(question))
-    if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.I)):
+    if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.IGNORECASE)):
         return "tier_changes_all"
     if heroish and "Tier" in labels:
         return "heroes_in_tier"

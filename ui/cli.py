@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -117,8 +116,8 @@ def cypher(
 
 @app.command()
 def ingest(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders (default: the shipped corpus)."),
-    tiers: Optional[Path] = typer.Option(None, help="Tier table CSV (default: the shipped one)."),
+    paths: list[Path] | None = typer.Argument(None, help="Files or folders (default: the shipped corpus)."),
+    tiers: Path | None = typer.Option(None, help="Tier table CSV (default: the shipped one)."),
     prune: bool = typer.Option(False, "--prune", help="Remove documents no longer present in PATHS."),
 ) -> None:
     """Build the graph and the vector index from documents (idempotent)."""
@@ -138,10 +137,10 @@ def ingest(
 
 @app.command()
 def ask(
-    question: Optional[str] = typer.Argument(None, help="The question."),
+    question: str | None = typer.Argument(None, help="The question."),
     mode: str = typer.Option("default", help="default (no LLM) or llm."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    batch: Optional[Path] = typer.Option(None, help="A JSONL file of {id, question}; writes JSONL to stdout."),
+    batch: Path | None = typer.Option(None, help="A JSONL file of {id, question}; writes JSONL to stdout."),
 ) -> None:
     """Answer a question with cited passages, or say the sources don't."""
     from retrieval.agent import Agent
@@ -177,9 +176,9 @@ def ask(
 @eval_app.callback()
 def eval_main(
     ctx: typer.Context,
-    qa: Optional[Path] = typer.Option(None, "--qa", help="Question set (JSONL)."),
+    qa: Path | None = typer.Option(None, "--qa", help="Question set (JSONL)."),
     mode: str = typer.Option("default", help="default or llm."),
-    out: Optional[Path] = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
+    out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
 ) -> None:
     """Run a question set: accuracy, citations, abstention, retrieval, latency."""
@@ -221,8 +220,8 @@ def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what disagre
 
 @app.command()
 def ui(
-    host: Optional[str] = typer.Option(None, help="Bind address (default 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, help="Port (default 7860)."),
+    host: str | None = typer.Option(None, help="Bind address (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default 7860)."),
 ) -> None:
     """Serve the web app."""
     from ui.app import serve
