@@ -138,6 +138,9 @@ class Agent:
             return Answer(question=q, answer="Something went wrong while answering; the error was logged.",
                           abstained=True, shape="error", error=f"{type(exc).__name__}: {exc}")
         answer = self._verify(answer)
+        if not answer.retrieved and answer.citations:  # a graph template's evidence is what it cites
+            answer.retrieved = [RetrievedPassage(passage_id=c.passage_id, document=c.document, score=1.0)
+                                for c in answer.citations if c.passage_id]
         answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer
 
