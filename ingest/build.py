@@ -24,7 +24,7 @@ from rich.table import Table
 from ingest.chunk import chunk, sentence_spans
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
-from ingest.entities import Gazetteer, Match, org_kind, slug
+from ingest.entities import Gazetteer, Match, org_kind, slug, surname
 from ingest.heroes import extract_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
@@ -433,7 +433,7 @@ def _person_aliases(name: str) -> list[str]:
     aliases = [name]
     if len(parts) >= 2:
         aliases.append(f"{parts[0]} {parts[-1]}")
-        aliases.append(parts[-1])
+        aliases.append(surname(name))
     return list(dict.fromkeys(aliases))
 
 

@@ -16,6 +16,7 @@ import time
 import unicodedata
 
 from ingest.chunk import sentence_spans
+from ingest.entities import surname
 from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
 from retrieval import compose
@@ -308,8 +309,7 @@ class Agent:
         for c in cites:
             if c.passage_id == pid:
                 return c.n
-        surname = hero["name"].split()[-1] if hero["name"].split()[-1] not in ("Jr.", "Jr") else hero["name"].split()[0]
-        i, j = compose.sentence_with(row, [hero["name"], surname])
+        i, j = compose.sentence_with(row, [hero["name"], surname(hero["name"])])
         n = len(cites) + 1
         cites.append(passage_citation(n, row, i, j))
         return n
@@ -411,10 +411,10 @@ class Agent:
             if not row:
                 continue
             spans = sentence_spans(row["text"])
-            surname = hero["name"].split()[0 if hero["name"].endswith("Jr.") else -1]
+            family = surname(hero["name"])
             for i, j in spans:
                 sent = row["text"][i:j]
-                if (hero["name"] in sent or surname in sent or any(n.lower() in sent.lower() for n in needles)) and \
+                if (hero["name"] in sent or family in sent or any(n.lower() in sent.lower() for n in needles)) and \
                         (i, j) not in [(a, b) for _, a, b in picks]:
                     if any(n.lower() in sent.lower() for n in needles) or not picks:
                         picks.append((row, i, j))
@@ -448,7 +448,7 @@ class Agent:
         base = dict(question=u.question, shape=u.shape, retrieved=retrieved, timings_ms=timings)
         boost = set()
         for h in u.of("Hero"):
-            boost.update(r["passage_id"] for r in rows if h.name.split()[-1].lower() in r["text"].lower())
+            boost.update(r["passage_id"] for r in rows if surname(h.name).lower() in r["text"].lower())
         scored = compose.score_sentences(u, qvec, rows[:8], self.cache, boost, self._entity_df, self._weights)
         t2 = time.perf_counter()
         chosen = compose.pick(scored)
@@ -489,7 +489,7 @@ class Agent:
             low = fold(text)
             forms = {fold(e.surface), fold(e.name)} | {fold(a) for a in e.aliases if len(a) > 3 or a.isupper()}
             if e.label == "Hero":  # people are also named by surname alone
-                forms.add(fold(e.name.split()[-1]) if not e.name.endswith("Jr.") else fold(e.name.split()[0]))
+                forms.add(fold(surname(e.name)))
             return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms)
 
         if names(s.text):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.chunk import sentence_spans
+from ingest.entities import surname
 from retrieval.embeddings import Embedder
 from retrieval.understand import GENERIC, Understanding, fold
 
@@ -120,7 +121,7 @@ def score_sentences(u: Understanding, qvec: np.ndarray, rows: list[dict], cache:
     entity_df = entity_df or {}
     focus = [e for e in u.entities if entity_df.get(e.key, 0.0) < 0.25]
     ent_forms = [f for e in focus for f in {fold(e.surface), fold(e.name)}
-                 | ({fold(e.name.split()[-1])} if e.label == "Hero" else set())]
+                 | ({fold(surname(e.name))} if e.label == "Hero" else set())]
     idf = weights.idf if weights else (lambda _t: 1.0)
     cheap = []  # everything but the sentence's meaning: word overlap and cues
     for row, i, j, rank, prev in cands:
