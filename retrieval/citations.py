@@ -36,6 +36,16 @@ def read_original(path: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8)
+def _lines(path: str, mtime: float) -> tuple[str, ...]:
+    return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+
+
+def table_lines(tiers_csv: Path) -> tuple[str, ...]:
+    """The tier table's lines, read once per version of the file (a list answer cites dozens of rows)."""
+    return _lines(str(tiers_csv), tiers_csv.stat().st_mtime)
+
+
 def passage_citation(n: int, row: dict, i: int, j: int) -> Citation:
     """Cite characters [i, j) of a passage row (from GraphTools.passages)."""
     quote = row["text"][i:j].strip()
@@ -50,7 +60,7 @@ def passage_citation(n: int, row: dict, i: int, j: int) -> Citation:
 
 
 def table_citation(n: int, tiers_csv: Path, row_no: int, source: str) -> Citation:
-    lines = tiers_csv.read_text(encoding="utf-8").splitlines()
+    lines = table_lines(tiers_csv)
     line = lines[row_no - 1] if 0 < row_no <= len(lines) else ""
     return Citation(n=n, passage_id=None, document=tiers_csv.name, title="2024/2023 TIP tier placements (table)",
                     start=row_no, end=row_no, quote=line, source=source, verified=bool(line))
@@ -60,7 +70,7 @@ def verify(c: Citation, passage_text: str | None, original_path: str | None, tie
     if c.passage_id is None:
         if tiers_csv is None:
             return False
-        lines = tiers_csv.read_text(encoding="utf-8").splitlines()
+        lines = table_lines(tiers_csv)
         return 0 < c.start <= len(lines) and lines[c.start - 1] == c.quote and bool(c.quote)
     if not c.quote or passage_text is None or c.quote not in passage_text:
         return False
