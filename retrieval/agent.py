@@ -517,16 +517,11 @@ class Agent:
     # -- the citation check, for every mode ----------------------------------------------------
     def _verify(self, answer: Answer) -> Answer:
         pids = [c.passage_id for c in answer.citations if c.passage_id]
-        rows = self.tools.passages(pids) if pids else {}
-        paths = {}
-        if pids:
-            for r in self._graph.read("UNWIND $ids AS id MATCH (d:Document)-[:HAS_PASSAGE]->(:Passage {passage_id: id}) "
-                                      "RETURN id, d.path AS path", ids=pids):
-                paths[r["id"]] = r["path"]
+        rows = self.tools.passages(pids) if pids else {}  # re-read: the check trusts the store, not the composer
         checked = []
         for c in answer.citations:
             row = rows.get(c.passage_id) if c.passage_id else None
-            ok = verify(c, row["text"] if row else None, paths.get(c.passage_id), self.settings.tiers_csv)
+            ok = verify(c, row["text"] if row else None, row["path"] if row else None, self.settings.tiers_csv)
             checked.append(c.model_copy(update={"verified": ok}))
         answer = answer.model_copy(update={"citations": checked})
         final = finalize(answer)

@@ -61,8 +61,8 @@ CALL (p) {
   RETURN collect({passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups
 }
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
-       p.section AS section, d.file AS file, d.prefix AS prefix, d.title AS title, d.outlet AS outlet,
-       dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
+       p.section AS section, d.file AS file, d.path AS path, d.prefix AS prefix, d.title AS title,
+       d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
 """
 
 ENTITY_FREQUENCY = """
