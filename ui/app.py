@@ -131,9 +131,13 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                 f'embeddings {html.escape(st.get("model", ""))} · LLM {html.escape(st.get("llm", "none"))} · '
                 f'<a href="{settings.browser_url}" target="_blank">Neo4j Browser</a></div>')
 
+    llm_agent: list[Agent] = []  # built on first use: loading a model per question would cost seconds
+
     def ask(question, mode):
         if mode == "llm" and llm_on:
-            a = Agent(settings, mode="llm", embedder=agent._embedder).ask(question)
+            if not llm_agent:
+                llm_agent.append(Agent(settings, mode="llm", embedder=agent._embedder))
+            a = llm_agent[0].ask(question)
         else:
             a = agent.ask(question)
         labels = [_citation_label(c) for c in a.citations]
