@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,7 +111,3 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
         raise FileNotFoundError(f"{run_dir}: not an eval run (no summary.json)")
     rows = [json.loads(l) for l in (run_dir / "results.jsonl").read_text().splitlines() if l.strip()]
     return json.loads(summary_file.read_text()), rows
-
-
-def now_ms() -> float:
-    return time.perf_counter() * 1000

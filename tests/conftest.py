@@ -4,7 +4,6 @@ other ports with its own data folder (never the user's), or `TIPKG_TEST_NEO4J_UR
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -113,7 +112,3 @@ def agent(built_corpus, embedder):
     a = Agent(settings, embedder=embedder)
     yield a
     a.close()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(TEST_HOME / "tmp", ignore_errors=True)
