@@ -1,36 +1,52 @@
-"""A seeded synthetic corpus of news-like paragraphs (2-4 sentences) about trafficking, with entity
-substitutions. Paragraphs under 40 words merge with the next one when chunked, so N generated
-paragraphs give about 0.87 N passages; the bench reports the passages actually ingested.
+"""A seeded synthetic corpus of news-like paragraphs (3-5 sentences, about one passage each) about
+trafficking, with entity substitutions; the bench reports the passages actually ingested.
 
 Sentences come from templates whose slots (countries as the report names them, demonyms, known
-actors, trends, numbers, years, verbs) change on every use, so passages read like the real
-coverage and mention real entities. With a dozen templates, two sentences sometimes share most of
-their words (same template, several equal slots); the dedup links the bench reports at scale come
-from those, which makes the dedup stage work harder than on real news.
+actors, trends, numbers, dates, verbs) change on every use, so passages read like the real
+coverage and mention real entities. Like real coverage, some stories are carried by several
+outlets: about one paragraph in ten reprints an earlier story's paragraph under a new lead-in
+(wire copy), which is what the near-duplicate links at scale come from.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 from ingest.entities import Gazetteer
+from ingest.heroes import HERO_CONTEXT
 
+# [a|b|c] picks one wording per use: reporters phrase the same kind of fact many ways, and without it
+# two sentences from one template would share most of their words by accident.
 TEMPLATES = [
-    "In {year}, authorities in {country} identified {n} victims of {trend} and referred {m} of them to {actor}.",
-    "{actor} reported that {demonym} recruiters used {channel} to lure {group} into {trend} across {country}.",
-    "The government of {country} {verb} {n} suspected traffickers, while {actor} {verb2} its shelters for {group}.",
-    "According to {actor}, {trend} grew by {pct} percent in {country} between {year0} and {year}.",
-    "Prosecutors in {country} secured {m} convictions, and {actor} trained {n} {role}s to screen {group}.",
-    "{demonym} officials worked with {actor} on a {program} that {verb2} {n} survivors of {trend}.",
-    "Survivors interviewed in {country} described {channel} offers that ended in {trend} and debts of {money}.",
-    "A {role} from {country} told {actor} that {group} were {abuse} in compounds near the border.",
-    "The report urged {country} to fund {program}s, noting that {actor} had located {n} victims of {trend}.",
-    "{actor} and {actor2} {verb} a network in {country} that moved {n} {group} to {country2}.",
-    "Funding of {money} from {actor} helped {country} open {m} shelters for survivors of {trend}.",
-    "Investigators in {country2} traced {money} in {channel} payments linked to {trend} in {country}.",
+    "In {year}, [authorities|officials|police] in {country} [identified|found|registered] {n} victims of {trend} "
+    "and [referred|sent|handed] {m} of them to {actor}.",
+    "{actor} [reported|said|found] that {demonym} [recruiters|traffickers|brokers] [used|relied on|exploited] "
+    "{channel} to [lure|draw|recruit] {group} into {trend} across {country}.",
+    "The government of {country} {verb} {n} [suspected|alleged|accused] traffickers, while {actor} {verb2} "
+    "[its|new|several] shelters for {group}.",
+    "According to {actor}, {trend} [grew|rose|climbed|fell] by {pct} percent in {country} between {year0} and "
+    "{year}.",
+    "Prosecutors in {country} [secured|won|obtained] {m} convictions, and {actor} [trained|coached|prepared] {n} "
+    "{role}s to [screen|identify|interview] {group}.",
+    "{demonym} officials [worked|partnered|cooperated] with {actor} on a {program} that {verb2} {n} "
+    "[survivors|victims] of {trend}.",
+    "Survivors [interviewed|questioned|met] in {country} [described|recounted|spoke of] {channel} offers that "
+    "[ended|resulted] in {trend} and debts of {money}.",
+    "A {role} from {country} told {actor} that {group} were {abuse} in [compounds|camps|factories|boats] "
+    "[near the border|on the coast|in the capital|in remote areas].",
+    "The report [urged|called on|pressed] {country} to fund {program}s, [noting|adding|observing] that {actor} "
+    "had [located|found|assisted] {n} victims of {trend}.",
+    "{actor} and {actor2} {verb} a [network|ring|gang] in {country} that [moved|smuggled|sent] {n} {group} to "
+    "{country2}.",
+    "Funding of {money} from {actor} [helped|allowed|enabled] {country} [to open|to run|to build] {m} shelters "
+    "for [survivors|victims] of {trend}.",
+    "Investigators in {country2} [traced|followed|tracked] {money} in {channel} payments [linked|tied] to "
+    "{trend} in {country}.",
 ]
+_CHOICE = re.compile(r"\[([^\]]+)\]")
 SLOTS = {
     "channel": ["social media", "dating apps", "gaming platforms", "encrypted messaging", "online job ads",
                 "recruitment agencies", "text messages", "video platforms", "cryptocurrency wallets", "forums"],
@@ -47,8 +63,19 @@ SLOTS = {
 }
 
 
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+LEADS = ["On {day} {month}, ", "In {month} {year}, ", "Earlier this year, ", "", "", "Last {weekday}, ",
+         "By the end of {year}, ", "In a statement on {day} {month}, ", "According to court records, ",
+         "During a visit on {day} {month}, "]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+WIRE_SHARE = 0.1  # paragraphs reprinted from an earlier story
+
+
 def _sentence(rng: random.Random, gaz: Gazetteer, countries, demonyms, actors, trends) -> str:
-    t = rng.choice(TEMPLATES)
+    t, lead = rng.choice(TEMPLATES), rng.choice(LEADS)
+    if lead and not t.startswith(("{", "In ", "According")):
+        t = lead + t[0].lower() + t[1:]
     year = rng.randint(2015, 2024)
     vals = {k: rng.choice(v) for k, v in SLOTS.items()}
     vals.update(
@@ -56,8 +83,9 @@ def _sentence(rng: random.Random, gaz: Gazetteer, countries, demonyms, actors, t
         pct=rng.randint(2, 95), money=f"${rng.randint(1, 900)} {rng.choice(['thousand', 'million'])}",
         country=rng.choice(countries), country2=rng.choice(countries), demonym=rng.choice(demonyms),
         actor=rng.choice(actors), actor2=rng.choice(actors), trend=rng.choice(trends),
+        day=rng.randint(1, 28), month=rng.choice(MONTHS), weekday=rng.choice(WEEKDAYS),
     )
-    s = t.format(**vals)
+    s = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("|")), t).format(**vals)
     return s[0].upper() + s[1:]
 
 
@@ -66,15 +94,24 @@ def generate(n_passages: int, out_dir: Path, seed: int = 7, per_doc: int = 50) -
     gaz = Gazetteer()
     countries = [c.name for c in gaz.countries]
     demonyms = [d for c in gaz.countries for d in c.props["demonyms"]]
-    actors = [a.name for a in gaz.actors if a.props.get("kind") != "person"]
+    # Heroes articles are their own kind of story: the Heroes program dropped into random sentences
+    # would make every synthetic document one.
+    actors = [a.name for a in gaz.actors if a.props.get("kind") != "person" and not HERO_CONTEXT.search(a.name)]
     trends = [t.name.lower() for t in gaz.trends] + [a.lower() for t in gaz.trends for a in t.aliases]
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
+    earlier: list[list[str]] = []  # sentences of recent paragraphs a later story may reprint
     for d in range(0, n_passages, per_doc):
         paras = [_sentence(rng, gaz, countries, demonyms, actors, trends).rstrip(".") + " news brief " + str(d)]
         for _ in range(min(per_doc, n_passages - d)):
-            paras.append(" ".join(_sentence(rng, gaz, countries, demonyms, actors, trends)
-                                  for _ in range(rng.randint(2, 4))))
+            if earlier and d and rng.random() < WIRE_SHARE:
+                copied = rng.choice(earlier)
+                lead = _sentence(rng, gaz, countries, demonyms, actors, trends)
+                paras.append(" ".join([lead, *copied[1:]]))
+                continue
+            sents = [_sentence(rng, gaz, countries, demonyms, actors, trends) for _ in range(rng.randint(3, 5))]
+            earlier = (earlier + [sents])[-2000:]
+            paras.append(" ".join(sents))
         path = out_dir / f"{d // per_doc:06d}_synthetic.txt"
         path.write_text("\n\n".join(paras) + "\n")
         files.append(path)

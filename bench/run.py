@@ -71,10 +71,11 @@ def default_corpus(settings: Settings) -> dict:
     from evals.dataset import load_qa
     from ingest.build import run_ingest
     from kg.driver import Graph
+    from kg.writes import delete_everything
     from retrieval.agent import Agent
 
     with Graph(settings) as g:
-        g.write("MATCH (n) DETACH DELETE n")
+        delete_everything(g)
     t = time.perf_counter()
     run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv)
     out = {"ingest_s": round(time.perf_counter() - t, 2)}

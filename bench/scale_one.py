@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.generate import generate, questions
 from ingest.build import run_ingest
 from kg.driver import Graph
+from kg.writes import delete_everything
 from kg.settings import Settings
 from retrieval.agent import Agent
 from retrieval.embeddings import Embedder
@@ -43,8 +44,7 @@ def measure_ask(agent: Agent) -> dict:
 def main(n: int) -> dict:
     settings = Settings()  # the bench runner passes the bench instance through the environment
     with Graph(settings) as g:  # the bench instance only: start from an empty graph
-        while g.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]:
-            pass
+        delete_everything(g)
     store = VectorStore(settings)  # and an empty collection: every passage is embedded in this run
     store.delete(store.all_ids())
     embedder = Embedder()
@@ -69,6 +69,7 @@ def main(n: int) -> dict:
         "relationships": rels,
         "neo4j_writes_per_s": round((nodes + rels) / max(summary.seconds.get("graph", 1e-9), 1e-9), 1),
         "duplicate_links": summary.duplicates,
+        "ner_passages": summary.ner_passages,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "agent_startup_s": ask["agent_startup_s"],
         "ask_questions": ask["n"],

@@ -12,8 +12,11 @@ import hashlib
 import os
 import re
 import signal
+import sys
+import threading
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +28,9 @@ from ingest.chunk import chunk, sentence_spans
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
 from ingest.entities import Gazetteer, Match, org_kind, slug, surname
-from ingest.heroes import extract_heroes
+from ingest.heroes import extract_heroes, mentions_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
-from ingest.offsets import to_runs
 from ingest.tiers import COVERAGE_2024, TIERS, TierTableError, load_tiers
 from kg import writes as W
 from kg.driver import Graph
@@ -70,6 +72,7 @@ class IngestSummary:
     relationships: Counter = field(default_factory=Counter)
     tier_rows: int = 0
     pruned: int = 0
+    ner_passages: int = 0  # passages spaCy NER ran on (the rest could not name an unknown organisation)
     replaced: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -81,6 +84,7 @@ class IngestSummary:
         t.add_row("passages", str(self.passages))
         t.add_row("near-duplicate links", str(self.duplicates))
         t.add_row("passages embedded this run", str(self.embedded))
+        t.add_row("passages read by NER", str(self.ner_passages))
         t.add_row("tier table rows", str(self.tier_rows))
         for label, n in sorted(self.entities.items()):
             t.add_row(f"entities: {label}", str(n))
@@ -176,39 +180,55 @@ def run_ingest(
     if not docs and not tiers_csv:
         raise IngestError("Nothing to ingest: " + ("; ".join(summary.errors) or "no documents found"))
 
-    with timer("dedup"):
-        order = {d.doc_id: (d.file, i) for i, d in enumerate(sorted(docs, key=lambda d: d.file))}
-        dup_links = find_duplicates(all_passages, {k: v[1] for k, v in order.items()})
-        summary.duplicates = len(dup_links)
-
-    with timer("extract"):
-        nlp = nlp or _load_spacy()
-        mentions, ner_actors, ents = _extract_mentions(all_passages, gaz, nlp, console)
-        heroes: list[HeroProfile] = []
-        for doc in docs:
-            heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], ents, gaz))
-        for h in heroes:
-            for pid in h.passage_ids:
-                mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
-
-    tier_rows = []
-    if tiers_csv:
-        try:
-            tier_rows, tier_warnings = load_tiers(Path(tiers_csv), gaz)
-        except TierTableError as exc:
-            summary.errors.append(str(exc))
-            tier_warnings = []
-        summary.warnings.extend(tier_warnings)
-        summary.tier_rows = len(tier_rows)
-
-    with Graph(settings) as graph:
+    with _progress(console) as progress, Graph(settings) as graph:
         graph.ping()
-        with timer("graph"):
-            _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
-                         tier_rows, summary, console)
-        _failpoint("between-graph-and-vectors")
-        with timer("vectors"):
-            _write_vectors(settings, docs, passages_by_doc, embedder, summary, console)
+        # Replaced versions of changed files go first, so their facts and vectors don't linger.
+        for doc in docs:
+            old = [r["doc_id"] for r in graph.read(W.FIND_REPLACED_DOCUMENTS, path=str(doc.path), doc_id=doc.doc_id)]
+            if old:
+                _delete_documents(graph, settings, old)
+                summary.replaced += len(old)
+        # Embedding is the slowest stage and needs only the passages, so it starts now, in its own
+        # thread (torch releases the GIL), while this one does dedup, extraction and the graph.
+        vectors = _VectorWriter(settings, docs, passages_by_doc, embedder, summary, progress, timer)
+        vectors.start()
+        try:
+            with timer("dedup"):
+                order = {d.doc_id: i for i, d in enumerate(sorted(docs, key=lambda d: d.file))}
+                dup_links = find_duplicates(all_passages, order)
+                summary.duplicates = len(dup_links)
+
+            with timer("extract"):
+                nlp = nlp or _load_spacy()
+                hero_docs = {d.doc_id for d in docs if mentions_heroes(passages_by_doc[d.doc_id])}
+                mentions, ner_actors, ents = _extract_mentions(all_passages, gaz, nlp, progress, hero_docs, summary)
+                heroes: list[HeroProfile] = []
+                for doc in docs:
+                    heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], ents, gaz))
+                for h in heroes:
+                    for pid in h.passage_ids:
+                        mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
+
+            tier_rows = []
+            if tiers_csv:
+                try:
+                    tier_rows, tier_warnings = load_tiers(Path(tiers_csv), gaz)
+                except TierTableError as exc:
+                    summary.errors.append(str(exc))
+                    tier_warnings = []
+                summary.warnings.extend(tier_warnings)
+                summary.tier_rows = len(tier_rows)
+
+            with timer("graph"):
+                _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
+                             tier_rows, progress)
+            _failpoint("after-graph")
+        finally:
+            if sys.exc_info()[0] is not None:
+                vectors.stop.set()  # the run failed: stop after the batch in hand, keep what is written
+            with timer("waiting for vectors"):
+                vectors.join()
+        vectors.raise_if_failed()
         _failpoint("before-complete")
         graph.write(W.MARK_DOCUMENTS_COMPLETE, doc_ids=[d.doc_id for d in docs])
         if prune:
@@ -221,39 +241,49 @@ def run_ingest(
     return summary
 
 
-def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, console: Console):
+def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, progress: Progress, hero_docs: set[str],
+                      summary: IngestSummary):
     mentions: dict[str, list[Match]] = defaultdict(list)
     ner_actors: dict[str, dict] = {}
     ents: dict[str, list[tuple[int, int, str]]] = {}
     known_people = {a for e in gaz.actors for a in e.aliases}
-    with _progress(console) as progress:
-        task = progress.add_task("extract entities", total=len(passages))
-        for p, doc in zip(passages, nlp.pipe([p.text for p in passages], batch_size=32)):
-            ents[p.passage_id] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            found = gaz.match(p.text)
-            for m in TIER_MENTION.finditer(p.text):
-                found.append(Match("Tier", re.sub(r"\s+", " ", m.group(0)), m.group(0), m.start(), m.end()))
-            covered = [(m.start, m.end) for m in found]
-            for ent in doc.ents:
-                if ent.label_ != "ORG" or any(ent.start_char < b and a < ent.end_char for a, b in covered):
-                    continue
-                name = re.sub(r"^the\s+|['’]s$", "", ent.text.strip())
-                if (len(name.split()) < 2 or re.search(r"\b(Report|Tier|Heroes?)\b|\d", name)
-                        or name in known_people):
-                    continue
-                resolved = gaz.resolve_org(name)
-                if resolved:
-                    found.append(Match("Actor", resolved.key, ent.text, ent.start_char, ent.end_char))
-                    continue
-                kind = org_kind(name)
-                if kind is None:
-                    continue
-                key = slug(name)
-                ner_actors.setdefault(key, {"key": key, "name": name, "aliases": [name], "kind": kind,
-                                            "role": None, "source": "ner"})
-                found.append(Match("Actor", key, ent.text, ent.start_char, ent.end_char))
-            mentions[p.passage_id].extend(found)
-            progress.advance(task)
+    found_in: dict[str, list[Match]] = {}
+    for p in passages:
+        found = gaz.match(p.text)
+        for m in TIER_MENTION.finditer(p.text):
+            found.append(Match("Tier", re.sub(r"\s+", " ", m.group(0)), m.group(0), m.start(), m.end()))
+        found_in[p.passage_id] = found
+    # Hero profiles need every PERSON span; elsewhere NER runs only where an organisation the
+    # gazetteer missed could be named.
+    need_ner = [p for p in passages
+                if p.doc_id in hero_docs or gaz.may_name_other_orgs(p.text, found_in[p.passage_id])]
+    summary.ner_passages = len(need_ner)
+    task = progress.add_task("extract entities", total=len(need_ner))
+    for p, doc in zip(need_ner, nlp.pipe([p.text for p in need_ner], batch_size=32)):
+        ents[p.passage_id] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        found = found_in[p.passage_id]
+        covered = [(m.start, m.end) for m in found]
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or any(ent.start_char < b and a < ent.end_char for a, b in covered):
+                continue
+            name = re.sub(r"^the\s+|['’]s$", "", ent.text.strip())
+            if (len(name.split()) < 2 or re.search(r"\b(Report|Tier|Heroes?)\b|\d", name)
+                    or name in known_people):
+                continue
+            resolved = gaz.resolve_org(name)
+            if resolved:
+                found.append(Match("Actor", resolved.key, ent.text, ent.start_char, ent.end_char))
+                continue
+            kind = org_kind(name)
+            if kind is None:
+                continue
+            key = slug(name)
+            ner_actors.setdefault(key, {"key": key, "name": name, "aliases": [name], "kind": kind,
+                                        "role": None, "source": "ner"})
+            found.append(Match("Actor", key, ent.text, ent.start_char, ent.end_char))
+        progress.advance(task)
+    for p in passages:
+        mentions[p.passage_id].extend(found_in[p.passage_id])
     return mentions, ner_actors, ents
 
 
@@ -266,8 +296,8 @@ def _search_aliases(names: list[str]) -> str:
     return " | ".join(dict.fromkeys(names))
 
 
-def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links, tier_rows,
-                 summary, console) -> None:
+def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links, tier_rows,
+                 progress) -> None:
     apply_schema(graph)
     graph.write(W.UPSERT_REPORT, **REPORT)
     graph.write(W.UPSERT_TIERS, rows=[
@@ -275,13 +305,6 @@ def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_acto
          "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(_tier_aliases(t))}
         for i, t in enumerate(TIERS)
     ])
-
-    # Replaced versions of changed files go first, so their facts don't linger.
-    for doc in docs:
-        old = [r["doc_id"] for r in graph.read(W.FIND_REPLACED_DOCUMENTS, path=str(doc.path), doc_id=doc.doc_id)]
-        if old:
-            _delete_documents(graph, settings, old)
-            summary.replaced += len(old)
 
     # Entities referenced anywhere in this run.
     used: dict[str, set[str]] = defaultdict(set)
@@ -329,22 +352,21 @@ def _write_graph(graph, settings, gaz, docs, passages_by_doc, mentions, ner_acto
         for t in gaz.trends if t.key in used["Trend"]
     ])
 
-    with _progress(console) as progress:
-        task = progress.add_task("write documents", total=len(docs))
-        for doc in docs:
-            ps = passages_by_doc[doc.doc_id]
-            graph.write(W.UPSERT_DOCUMENT, doc_id=doc.doc_id, file=doc.file, path=str(doc.path), prefix=doc.prefix,
-                        title=doc.title, outlet=doc.outlet, chars=len(doc.text), report_key=REPORT["key"])
-            graph.write(W.CLEAR_PASSAGE_MENTIONS, pids=[p.passage_id for p in ps])
-            W.write_rows(graph, W.UPSERT_PASSAGES, [
-                {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
-                 "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
-                 "char_runs": to_runs(p.char_map)}
-                for p in ps
-            ])
-            graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])
-            progress.advance(task)
-            _failpoint("after-first-document")
+    task = progress.add_task("write documents", total=len(docs))
+    for doc in docs:
+        ps = passages_by_doc[doc.doc_id]
+        graph.write(W.UPSERT_DOCUMENT, doc_id=doc.doc_id, file=doc.file, path=str(doc.path), prefix=doc.prefix,
+                    title=doc.title, outlet=doc.outlet, chars=len(doc.text), report_key=REPORT["key"])
+        graph.write(W.CLEAR_PASSAGE_MENTIONS, pids=[p.passage_id for p in ps])
+        W.write_rows(graph, W.UPSERT_PASSAGES, [
+            {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
+             "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
+             "char_runs": p.char_runs}
+            for p in ps
+        ])
+        graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])
+        progress.advance(task)
+        _failpoint("after-first-document")
 
     W.write_rows(graph, W.UPSERT_HEROES, [
         {"key": h.key, "name": h.name, "aliases": _person_aliases(h.name), "role": h.role,
@@ -437,7 +459,32 @@ def _person_aliases(name: str) -> list[str]:
     return list(dict.fromkeys(aliases))
 
 
-def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) -> None:
+class _VectorWriter(threading.Thread):
+    """Embeds the passages Chroma lacks and upserts them, beside the rest of the ingest.
+
+    One upsert is in flight while the next batch embeds, so Chroma's indexing hides behind the model
+    too; memory stays bounded at two batches."""
+
+    def __init__(self, settings, docs, passages_by_doc, embedder, summary, progress, timer):
+        super().__init__(name="tipkg-vectors", daemon=True)
+        self.args = (settings, docs, passages_by_doc, embedder, summary, progress)
+        self.timer = timer
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.timer("vectors"):
+                _write_vectors(*self.args, stop=self.stop)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            self.error = exc
+
+    def raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress, stop: threading.Event) -> None:
     from retrieval.vectorstore import VectorStore
 
     store = VectorStore(settings)
@@ -449,15 +496,28 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, console) 
         from retrieval.embeddings import Embedder
 
         embedder = Embedder()
-    with _progress(console) as progress:
-        task = progress.add_task("embed passages", total=len(todo))
+    task = progress.add_task("embed passages", total=len(todo))
+
+    def upsert(batch, vectors):
+        metas = [vector_metadata(p, *titles[p.doc_id]) for p in batch]
+        store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
+        progress.advance(task, len(batch))
+        _failpoint("after-first-vector-batch")
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tipkg-upsert") as upserter:
+        pending = None
         for i in range(0, len(todo), settings.vector_batch):
+            if stop.is_set():
+                break
             batch = todo[i:i + settings.vector_batch]
             vectors = embedder.embed([_embed_text(p) for p in batch])
-            metas = [vector_metadata(p, *titles[p.doc_id]) for p in batch]
-            store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
-            progress.advance(task, len(batch))
-            _failpoint("after-first-vector-batch")
+            if pending is not None:
+                pending.result()  # surfaces a failed upsert before more work piles up
+            pending = upserter.submit(upsert, batch, vectors)
+        if pending is not None:
+            pending.result()
+    if stop.is_set():
+        return
     summary.embedded = len(todo)
     # Passages that a re-chunked document no longer has.
     live = {p.passage_id for p in ps}

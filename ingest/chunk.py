@@ -12,6 +12,7 @@ import re
 
 from ingest.clean import Block
 from ingest.models import Passage, RawDocument
+from ingest.offsets import to_runs
 
 MIN_WORDS = 40
 MAX_WORDS = 200
@@ -104,7 +105,7 @@ def chunk(doc: RawDocument, blocks: list[Block]) -> list[Passage]:
                 start=offs[0],
                 end=offs[-1] + 1,
                 section=sec,
-                char_map=offs,
+                char_runs=to_runs(offs),
             )
         )
     return passages

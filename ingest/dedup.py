@@ -1,23 +1,35 @@
 """Near-duplicate passages across documents (the same quotes carried by several outlets).
 
-Sentences of 8+ words are MinHashed (word 3-shingles) into an LSH index; two passages from
-different documents that share a near-identical sentence (by shingle containment) are linked. The link points from the
-later document's passage to the earliest one's, which is the copy retrieval shows.
+Two passages from different documents are linked when they share a near-identical sentence: most of
+the shorter sentence's word 3-shingles appear in the other (containment, not Jaccard, so the same quote
+with another attribution still counts). The link points from the later document's passage to the
+earliest one's, which is the copy retrieval shows.
+
+Finding the pairs is an exact set-similarity join with prefix filtering (AllPairs, Bayardo et al.
+2007): shingles are ordered rarest first, and a sentence is indexed under only the first few of them,
+as many as could be missing from a match. Any pair over the threshold must share one of those, so
+no pair is missed, and the shingles that templated text repeats everywhere mostly stay out of the
+index. Identical sentences are grouped first, and shingles in more than BOILERPLATE_SENTENCES
+distinct sentences are never indexed, which bounds the candidate lists as the corpus grows.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-
-from datasketch import MinHash, MinHashLSH
 
 from ingest.chunk import sentence_spans
 from ingest.models import Passage
 
-LSH_THRESHOLD = 0.4  # candidate pairs (Jaccard estimate)...
-CONTAINMENT = 0.7  # ...confirmed when most of the shorter sentence is in the longer one
-NUM_PERM = 128
+CONTAINMENT = 0.7  # share of the shorter sentence's shingles found in the other
+MIN_SENTENCE_WORDS = 8  # shorter sentences ("He said.") are too common to mean a copy
+# A shingle found in more distinct sentences than this is boilerplate or a template's fixed words, not
+# a sign of copying: it is not indexed, which keeps the join near linear on large, repetitive corpora.
+# Pairs whose only rare-end shared shingles are such boilerplate are not linked (verbatim copies
+# always are, through the groups).
+BOILERPLATE_SENTENCES = 100
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -34,53 +46,59 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
 
 
-def _minhash(shingles: set[str]) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=7)
-    for s in shingles:
-        m.update(s.encode("utf-8"))
-    return m
+def _containment(a: set, b: set) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 def carries(quote: str, text: str) -> bool:
     """Does `text` hold a near-copy of the sentence(s) `quote` (same measure as the dedup links)?"""
     q = _shingles(quote)
-    for a, b in sentence_spans(text):
-        s = _shingles(text[a:b])
-        if len(q & s) / max(1, min(len(q), len(s))) >= CONTAINMENT:
-            return True
-    return False
+    return any(_containment(q, _shingles(text[a:b])) >= CONTAINMENT for a, b in sentence_spans(text))
+
+
+def _prefix_length(size: int) -> int:
+    # A match needs ceil(CONTAINMENT * size) shared shingles, so at most the rest can be missing;
+    # one more than that is the prefix every match must touch. (The epsilon keeps 0.7 * 10 at 7.)
+    return size - math.ceil(CONTAINMENT * size - 1e-9) + 1
 
 
 def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[DuplicateLink]:
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    sentences: dict[str, tuple[str, set[str]]] = {}
-    hashes: dict[str, MinHash] = {}
-    by_id = {p.passage_id: p for p in passages}
+    # Identical sentences (the same shingles) are one group: the join below runs on groups, so a
+    # quote that a hundred outlets carry verbatim costs one entry, not a hundred.
+    groups: dict[frozenset[int], list[tuple[str, str]]] = defaultdict(list)  # shingles -> [(passage, doc)]
     for p in passages:
-        for k, (a, b) in enumerate(sentence_spans(p.text)):
-            sent = p.text[a:b]
-            if len(sent.split()) < 8:
-                continue
-            sid = f"{p.passage_id}#{k}"
-            sh = _shingles(sent)
-            sentences[sid] = (p.passage_id, sh)
-            hashes[sid] = _minhash(sh)
-            lsh.insert(sid, hashes[sid])
-    pair_counts: dict[tuple[str, str], list[float]] = {}
-    for sid, (pid, sh) in sentences.items():
-        for other in lsh.query(hashes[sid]):
-            opid, osh = sentences[other]
-            if by_id[opid].doc_id == by_id[pid].doc_id:
-                continue
-            # Containment, not Jaccard: the same quote with another attribution ("Blinken said" /
-            # "stated Secretary Blinken") is still the same quote.
-            jaccard = len(sh & osh) / max(1, min(len(sh), len(osh)))
-            if jaccard < CONTAINMENT:
-                continue
-            a, b = sorted((pid, opid), key=lambda x: (doc_order[by_id[x].doc_id], x))
-            pair_counts.setdefault((b, a), []).append(jaccard)
-    links = []
-    for (src, dst), sims in pair_counts.items():
-        # each shared sentence is seen from both sides
-        links.append(DuplicateLink(src, dst, max(1, len(sims) // 2), round(max(sims), 3)))
+        for a, b in sentence_spans(p.text):
+            if len(p.text[a:b].split()) >= MIN_SENTENCE_WORDS:
+                groups[frozenset(map(hash, _shingles(p.text[a:b])))].append((p.passage_id, p.doc_id))
+    shingle_sets = list(groups)
+    freq = Counter(h for sh in shingle_sets for h in sh)
+
+    pair_sims: dict[tuple[str, str], list[float]] = defaultdict(list)
+
+    def link(members_a, members_b, sim):
+        for pid, doc in members_a:
+            for opid, odoc in members_b:
+                if odoc != doc and pid != opid:
+                    (_, src), (_, dst) = sorted([(doc_order[doc], pid), (doc_order[odoc], opid)], reverse=True)
+                    pair_sims[(src, dst)].append(sim)
+
+    for members in groups.values():
+        for i, a in enumerate(members):
+            link([a], members[i + 1:], 1.0)
+
+    # Smaller sentences are indexed first, so when a sentence probes the index every possible partner
+    # of its size or smaller is already there, and each pair is met once.
+    index: dict[int, list[int]] = defaultdict(list)
+    for i in sorted(range(len(shingle_sets)), key=lambda i: len(shingle_sets[i])):
+        sh = shingle_sets[i]
+        candidates = {j for h in sh for j in index.get(h, ())}
+        for j in candidates:
+            sim = _containment(sh, shingle_sets[j])
+            if sim >= CONTAINMENT:
+                link(groups[sh], groups[shingle_sets[j]], sim)
+        prefix = sorted(sh, key=lambda h: (freq[h], h))[:_prefix_length(len(sh))]
+        for h in prefix:
+            if freq[h] <= BOILERPLATE_SENTENCES:
+                index[h].append(i)
+    links = [DuplicateLink(src, dst, len(sims), round(max(sims), 3)) for (src, dst), sims in pair_sims.items()]
     return sorted(links, key=lambda l: (l.source, l.target))

@@ -118,6 +118,21 @@ class Gazetteer:
                 out.append(Match("Trend", key, m.group(0), m.start(), m.end()))
         return out
 
+    @cached_property
+    def _org_hint(self) -> re.Pattern:
+        # Words without which spaCy's ORG spans are dropped later anyway: a kind word (org_kind) or a
+        # word of a known actor's name (resolve_org's near-exact match needs nearly all of them).
+        words = {w for e in self.actors for a in e.aliases for w in re.findall(r"\b[A-Z][\w'-]{3,}", a)}
+        kinds = "|".join(rx for _, rx in ORG_KIND_WORDS)
+        return re.compile(kinds + r"|\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+
+    def may_name_other_orgs(self, text: str, found: list[Match]) -> bool:
+        """Could NER find an organisation in `text` that the gazetteer matches `found` do not cover?
+
+        NER is the costliest step of extraction; this lets it skip passages where every ORG span it
+        could return would be discarded."""
+        return any(not any(f.start <= m.start() < f.end for f in found) for m in self._org_hint.finditer(text))
+
     def country(self, iso3: str) -> Entity | None:
         return self.by_key.get(("Country", iso3))
 

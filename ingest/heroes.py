@@ -43,10 +43,14 @@ def _full_name(text: str, start: int, end: int) -> tuple[int, int]:
 Ents = list[tuple[int, int, str]]  # (start, end, spaCy label) within a passage
 
 
+def mentions_heroes(passages: list[Passage]) -> bool:
+    """Does this document (its passages, in order) talk about the TIP Heroes, so profiles may follow?"""
+    return any(HERO_CONTEXT.search(p.text) for p in passages)
+
+
 def extract_heroes(passages: list[Passage], ents: dict[str, Ents], gazetteer: Gazetteer) -> list[HeroProfile]:
     """`ents` holds the NER spans already computed for each passage (NER runs once per passage)."""
-    text_all = "\n".join(p.text for p in passages)
-    if not HERO_CONTEXT.search(text_all):
+    if not mentions_heroes(passages):
         return []
     known_people = {a.lower() for e in gazetteer.actors if e.props.get("kind") == "person" for a in e.aliases}
     # Find hero starts: (passage index, sentence start, name).

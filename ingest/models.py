@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.offsets import span
+
 
 @dataclass
 class RawDocument:
@@ -30,8 +32,9 @@ class Passage:
     start: int  # span in the original file's text
     end: int
     section: str = ""
-    # Offsets of each cleaned character in the original text: lets a quote map back exactly.
-    char_map: list[int] = field(default_factory=list, repr=False)
+    # Where each cleaned character sits in the original text, as compact runs (see ingest.offsets):
+    # lets a quote map back exactly without holding one int per character.
+    char_runs: list[int] = field(default_factory=list, repr=False)
     duplicate_of: str | None = None
     duplicates: list[str] = field(default_factory=list)
 
@@ -41,7 +44,7 @@ class Passage:
 
     def original_span(self, i: int, j: int) -> tuple[int, int]:
         """Map a span [i, j) of the cleaned passage text back to the original file."""
-        return self.char_map[i], self.char_map[j - 1] + 1
+        return span(self.char_runs, i, j)
 
 
 @dataclass

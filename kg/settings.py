@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
 
-    vector_batch: int = 256  # passages embedded and upserted per batch
+    vector_batch: int = 1024  # passages embedded and upserted per batch (larger batches pad less)
     max_question_chars: int = 2000
     max_document_bytes: int = 5_000_000
 

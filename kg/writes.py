@@ -207,3 +207,16 @@ def batched(rows: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
 def write_rows(graph: Graph, query: str, rows: list[dict], size: int = BATCH, **params: Any) -> None:
     for chunk in batched(rows, size):
         graph.write(query, rows=chunk, **params)
+
+
+DELETE_SOME_RELATIONSHIPS = "MATCH ()-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS deleted"
+DELETE_SOME_NODES = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+
+
+def delete_everything(graph: Graph, batch: int = 20000) -> None:
+    """Empty the database in small transactions: one DETACH DELETE of a large graph (or of a node that
+    100k passages mention) would exceed the server's transaction memory limit. Relationships go first
+    for that reason. For the test and bench instances, never a user's graph."""
+    for query in (DELETE_SOME_RELATIONSHIPS, DELETE_SOME_NODES):
+        while graph.write(query, limit=batch)[0]["deleted"]:
+            pass

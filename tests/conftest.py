@@ -99,9 +99,10 @@ def scratch(built_corpus, embedder, nlp, tmp_path):
 def wipe_graph(settings: Settings) -> None:
     """Empty the test database (only ever the test instance's)."""
     from kg.driver import Graph
+    from kg.writes import delete_everything
 
     with Graph(settings) as g:
-        g.write("MATCH (n) DETACH DELETE n")
+        delete_everything(g)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import pytest
 from ingest.chunk import MAX_WORDS, chunk, sentence_spans
 from ingest.clean import clean
 from ingest.load import load
+from ingest.offsets import offset_at
 from kg.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "data" / "corpus"
@@ -63,8 +64,8 @@ def test_every_character_maps_back_to_the_original():
     for path in sorted(CORPUS.glob("*.txt")):
         doc = load(path, 10_000_000)
         for p in chunk(doc, clean(doc.text).blocks):
-            assert len(p.char_map) == len(p.text)
-            for ch, off in zip(p.text, p.char_map):
+            char_map = [offset_at(p.char_runs, i) for i in range(len(p.text))]
+            for ch, off in zip(p.text, char_map):
                 if not ch.isspace():
                     assert doc.text[off] == ch, (path.name, p.passage_id)
             # a quote maps to a span of the original with the same non-space characters
@@ -112,12 +113,14 @@ def test_titles():
 
 
 def test_offset_runs_round_trip():
-    from ingest.offsets import offset_at, span, to_runs
+    from ingest.offsets import span, to_runs
 
     for path in sorted(CORPUS.glob("*.txt")):
         doc = load(path, 10_000_000)
-        for p in chunk(doc, clean(doc.text).blocks):
-            runs = to_runs(p.char_map)
-            assert len(runs) < len(p.char_map) / 4  # compact
-            assert [offset_at(runs, i) for i in range(len(p.char_map))] == p.char_map
-            assert span(runs, 0, len(p.text)) == (p.start, p.end)
+        blocks = clean(doc.text).blocks
+        for block in blocks:
+            runs = to_runs(block.offsets)
+            assert [offset_at(runs, i) for i in range(len(block.offsets))] == block.offsets
+        for p in chunk(doc, blocks):
+            assert len(p.char_runs) < len(p.text) / 4  # compact
+            assert span(p.char_runs, 0, len(p.text)) == (p.start, p.end)
