@@ -70,7 +70,7 @@ up: setup neo4j-start ingest
 eval: neo4j-start
 	$(TIPKG) eval --qa evals/datasets/dev.jsonl
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
 
 test-slow: setup

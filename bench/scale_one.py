@@ -15,8 +15,8 @@ from pathlib import Path
 from bench.generate import generate, questions
 from ingest.build import run_ingest
 from kg.driver import Graph
-from kg.writes import delete_everything
 from kg.settings import Settings
+from kg.writes import delete_everything
 from retrieval.agent import Agent
 from retrieval.embeddings import Embedder
 from retrieval.vectorstore import VectorStore

@@ -21,6 +21,6 @@ def compare_runs(run_a: Path, run_b: Path, system: str = "tipkg") -> str:
     by_b = {r["id"]: r for r in rb if r["system"] == system}
     flips = [(i, by_a[i]["correct"], by_b[i]["correct"]) for i in by_a if i in by_b and by_a[i]["correct"] != by_b[i]["correct"]]
     lines += ["", f"flipped: {len(flips)}"]
-    for i, a, b in flips:
+    for i, a, _ in flips:
         lines.append(f"  {i}: {'right→wrong' if a else 'wrong→right'}  {by_b[i]['question']}")
     return "\n".join(lines)

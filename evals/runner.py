@@ -109,5 +109,5 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
     summary_file = run_dir / "summary.json"
     if not summary_file.exists():
         raise FileNotFoundError(f"{run_dir}: not an eval run (no summary.json)")
-    rows = [json.loads(l) for l in (run_dir / "results.jsonl").read_text().splitlines() if l.strip()]
+    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines() if line.strip()]
     return json.loads(summary_file.read_text()), rows

@@ -391,8 +391,8 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
 
     graph.write(W.CLEAR_DUPLICATES)
     W.write_rows(graph, W.MERGE_DUPLICATES, [
-        {"source": l.source, "target": l.target, "shared": l.shared_sentences, "similarity": l.similarity}
-        for l in dup_links
+        {"source": d.source, "target": d.target, "shared": d.shared_sentences, "similarity": d.similarity}
+        for d in dup_links
     ])
 
     W.write_rows(graph, W.MERGE_FACTS, _derived_facts(gaz, mentions, passages_by_doc, used))

@@ -79,7 +79,7 @@ def _join_lines(lines: list[tuple[str, int]], vocab: set[str]) -> tuple[str, lis
     the joined word occurs elsewhere in the document; other breaks become one space."""
     chars: list[str] = []
     offs: list[int] = []
-    for idx, (line, start) in enumerate(lines):
+    for line, start in lines:
         lead = len(line) - len(line.lstrip())
         body = line.strip()
         if not body:

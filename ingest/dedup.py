@@ -101,4 +101,4 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
             if freq[h] <= BOILERPLATE_SENTENCES:
                 index[h].append(i)
     links = [DuplicateLink(src, dst, len(sims), round(max(sims), 3)) for (src, dst), sims in pair_sims.items()]
-    return sorted(links, key=lambda l: (l.source, l.target))
+    return sorted(links, key=lambda link: (link.source, link.target))

@@ -201,7 +201,7 @@ def _bolt_answers(settings: Settings) -> bool:
             drv.verify_connectivity()
         return True
     except AuthError as exc:
-        raise Neo4jServerError(f"Neo4j answers but rejects the password in {settings.password_file}: {exc}")
+        raise Neo4jServerError(f"Neo4j answers but rejects the password in {settings.password_file}: {exc}") from exc
     except (ServiceUnavailable, Neo4jError, OSError):
         return False
 

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
 
     vector_batch: int = 1024  # passages embedded and upserted per batch (larger batches pad less)
     max_question_chars: int = 2000
+    refresh_seconds: float = 30.0  # how often a running answerer checks whether the corpus was re-ingested
     max_document_bytes: int = 5_000_000
 
     # Optional LLM: none | llamacpp | ollama | openai

@@ -68,6 +68,7 @@ class Agent:
         self._graph: Graph | None = None
         self._lock = threading.Lock()
         self._linker: EntityLinker | None = None
+        self._version, self._checked_at = "", 0.0  # of the corpus the linker and term weights were built from
         self._llm = None
 
     # -- set-up, lazily, so a Neo4j that is down now can be up at the next question ------------
@@ -82,7 +83,15 @@ class Agent:
                 self.hybrid = HybridRetriever(DenseRetriever(self.store, self._embedder), KeywordRetriever(self.tools),
                                               GraphRetriever(self.tools))
                 self.cache = compose.SentenceCache(self._embedder)
+            now = time.monotonic()
+            if self._linker is not None and now - self._checked_at >= self.settings.refresh_seconds:
+                # A long-lived process (the UI) picks up a re-ingest without a restart.
+                self._checked_at = now
+                if self.tools.corpus_version() != self._version:
+                    self._linker = None
             if self._linker is None:
+                self._version = self.tools.corpus_version()
+                self._checked_at = now
                 df = self.tools.entity_frequency()
                 weights = compose.TermWeights(self.tools.all_passage_texts())
                 self._linker, self._entity_df, self._weights = EntityLinker(self.tools.entity_index()), df, weights
@@ -171,6 +180,7 @@ class Agent:
             "heroes_by_country": self._heroes_by_country,
             "heroes_in_tier": self._heroes_in_tier,
             "tier_of_hero_country": self._tier_of_hero_country,
+            "source_outlet": self._source_outlet,
         }.get(u.shape)
         if handler is not None:
             result = handler(u)
@@ -427,6 +437,30 @@ class Agent:
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
 
     # -- free text -----------------------------------------------------------------------------
+    def _source_outlet(self, u: Understanding) -> Answer:
+        """Who published what the question describes: the best passage's document, plus the outlets
+        whose articles carry the same cited text. Outlets are document metadata, found by cleaning
+        (bylines, "Source:" lines); a file without one is named by its title instead of a guess."""
+        found = self._text_answer(u)
+        if found.abstained or not found.citations:
+            return found
+        c = found.citations[0]
+        rows = self.tools.passages([c.passage_id])
+        dups = rows.get(c.passage_id, {}).get("dups") or []
+        carriers = [(c.outlet, c.title, c.document)] + sorted(
+            {(d.get("outlet") or "", d.get("title") or d["file"], d["file"]) for d in dups if d["file"] in c.also_in})
+        named = list(dict.fromkeys(o for o, _, _ in carriers if o))
+        unnamed = [f"“{t}” ({f})" for o, t, f in carriers if not o]
+        parts = []
+        if named:
+            parts.append(f"{' and '.join(named)} carried it")
+        if unnamed:
+            parts.append(("so did " if named else "It appears in ") + ", ".join(unnamed) +
+                         (", whose outlet the file does not name" if len(unnamed) == 1
+                          else ", whose outlets the files do not name"))
+        text = "; ".join(parts) + f": {c.quote} [{c.n}]"
+        return found.model_copy(update={"answer": text[0].upper() + text[1:]})
+
     def _text_answer(self, u: Understanding) -> Answer:
         t = time.perf_counter()
         qvec = self._embedder.embed_one(u.question)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from kg.driver import Graph
 
 ENTITY_INDEX = """
@@ -58,7 +60,7 @@ CALL (p) {
   // near-copies in other outlets; bounded, since a much-quoted passage can have hundreds
   OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
   WITH DISTINCT q, qd LIMIT 12
-  RETURN collect({passage_id: q.passage_id, text: q.text, file: qd.file}) AS dups
+  RETURN collect({passage_id: q.passage_id, text: q.text, file: qd.file, title: qd.title, outlet: qd.outlet}) AS dups
 }
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.path AS path, d.prefix AS prefix, d.title AS title,
@@ -93,9 +95,23 @@ RETURN count(node) AS n
 """
 
 
+# What the answerer's in-memory indexes were built from: documents (content-hashed ids) and entities.
+CORPUS_VERSION = """
+OPTIONAL MATCH (d:Document)
+WITH count(d) AS documents, collect(d.doc_id + CASE WHEN d.complete THEN '+' ELSE '-' END) AS ids
+RETURN documents, ids, COUNT { MATCH (e) WHERE e:Country OR e:Actor OR e:Trend OR e:Hero } AS entities
+"""
+
+
 class GraphTools:
     def __init__(self, graph: Graph):
         self.graph = graph
+
+    def corpus_version(self) -> str:
+        """Changes whenever an ingest adds, replaces or removes a document or changes the entities."""
+        row = self.graph.read(CORPUS_VERSION)[0]
+        ids = ",".join(sorted(row["ids"]))
+        return hashlib.sha1(f"{row['documents']}|{row['entities']}|{ids}".encode()).hexdigest()
 
     def entity_index(self) -> list[dict]:
         return self.graph.read(ENTITY_INDEX)

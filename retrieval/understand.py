@@ -115,11 +115,17 @@ _TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|ranks?|rated|ratings?|place
 # "over 20 years", "since 2001", "in total": a question about more than the 2024 list.
 _BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
                           r"past \d+ years|so far)\b", re.IGNORECASE)
+# "Which outlet/news agency/newspaper ... reported X": the answer is the document's publisher.
+_SOURCE_WORD = re.compile(r"\b(?:which|what)\s+(?:news\s+|media\s+)?(?:outlets?|news\s*agenc(?:y|ies)|agenc(?:y|ies)|"
+                          r"publications?|newspapers?|papers?|websites?|sites?|wire services?|broadcasters?)\b",
+                          re.IGNORECASE)
 _HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.IGNORECASE)
 
 
 def classify(question: str, entities: list[LinkedEntity]) -> str:
     labels = {e.label for e in entities}
+    if _SOURCE_WORD.search(question):
+        return "source_outlet"
     moved = re.search(r"\b(upgrad|downgrad)\w*", question, re.IGNORECASE)
     tierish = bool(_TIER_WORD.search(question)) or "Tier" in labels or (bool(moved) and "Country" in labels)
     heroish = bool(_HERO_WORD.search(question))

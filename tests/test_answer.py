@@ -159,3 +159,11 @@ def test_langchain_retriever_returns_documents(agent):
     docs = r.invoke("online scam compounds in Burma")
     assert docs and all(d.metadata["passage_id"] and d.metadata["file"] for d in docs)
     assert any("Burma" in d.page_content for d in docs)
+
+
+def test_which_outlet_answers_from_document_metadata(agent):
+    a = agent.ask("Which news agency carried Blinken's remarks?")
+    assert not a.abstained and "Kuwait News Agency" in a.answer and a.citations[0].verified
+    # an article whose file names no outlet is named by its title, never by a guessed publisher
+    b = agent.ask("Which website reported that the United States is deploying digital technologies to catch traffickers?")
+    assert not b.abstained and "does not name" in b.answer and "“" in b.answer

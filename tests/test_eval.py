@@ -25,7 +25,7 @@ def test_dev_set_accuracy_and_reports(built_corpus, agent, tmp_path):
     assert ours["abstention_recall"] >= 0.9 and ours["no_citation_rate"] == 0.0
     for f in ("results.jsonl", "report.md", "chart.png"):
         assert (run / f).stat().st_size > 0
-    rows = [json.loads(l) for l in (run / "results.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 2 * summary["questions"]
     assert "unanswerable" in summary["systems"]["tipkg"]["by_kind"]
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from neo4j.exceptions import ClientError
 
 from kg import server
 from kg.driver import Graph, Neo4jUnavailable, QueryRefused
@@ -121,7 +122,7 @@ def test_cli_cypher_json_and_write_refusal(neo4j_settings):
 
 def test_read_transaction_refuses_writes_that_pass_the_validator(graph):
     # Even with the text check bypassed, the READ access mode makes the server refuse.
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError, match="(?i)write|read"):
         graph._run("CREATE (:Evil) RETURN 1", {}, "READ")
     assert graph.read("MATCH (e:Evil) RETURN count(e) AS n")[0]["n"] == 0
 
