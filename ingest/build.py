@@ -180,6 +180,10 @@ def run_ingest(
     if not docs and not tiers_csv:
         raise IngestError("Nothing to ingest: " + ("; ".join(summary.errors) or "no documents found"))
 
+    if embedder is None:
+        from retrieval.embeddings import model_path
+
+        model_path()  # a missing model fails now, not after the graph is written
     with _progress(console) as progress, Graph(settings) as graph:
         graph.ping()
         # Replaced versions of changed files go first, so their facts and vectors don't linger.

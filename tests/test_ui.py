@@ -29,14 +29,12 @@ def ui_url(built_corpus, agent):
         if os.environ.get("CI") and os.geteuid() == 0:
             pytest.fail("chromium is missing in CI although `make setup` installs it as root")
         pytest.skip("Debian's chromium is not installed and this user cannot install it (not root)")
-    from ui.app import build_app
+    from ui.app import build_app, launch
 
     settings, _ = built_corpus
     settings = settings.model_copy(update={"ui_port": _free_port()})
     app = build_app(settings, agent)
-    app.queue()
-    app.launch(server_name="127.0.0.1", server_port=settings.ui_port, prevent_thread_lock=True, quiet=True,
-               ssr_mode=False, theme=app._tipkg_theme)
+    launch(app, settings)
     yield f"http://127.0.0.1:{settings.ui_port}/"
     app.close()
 
@@ -110,6 +108,8 @@ def test_banner_shows_neo4j_down_and_clears_when_it_is_back(ui_url, neo4j_settin
         server.stop(neo4j_settings)
         try:
             page.locator("#status-banner #status-down").wait_for(timeout=30_000)  # the 5 s poll noticed
+            red = page.eval_on_selector("#status-down", "e => getComputedStyle(e).backgroundColor")
+            assert red == "rgb(253, 226, 226)"  # styled as a warning, not plain text
             page.screenshot(path=str(ARTIFACTS / "neo4j-down.png"), full_page=True)
             box.fill("What tier is Burma?")
             page.locator("#ask-btn").click()

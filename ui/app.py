@@ -295,6 +295,11 @@ def serve(settings: Settings, block: bool = True):
         pass
     app = build_app(settings, agent)
     print(f"tipkg UI: {settings.ui_url}   Neo4j Browser: {settings.browser_url}", flush=True)
+    return launch(app, settings, block=block)
+
+
+def launch(app: gr.Blocks, settings: Settings, block: bool = False):
+    """Serve a built app the one way users get it (styles, queue, paths), for `tipkg ui`, tests and bench."""
     app.queue(default_concurrency_limit=8)
     return app.launch(server_name=settings.ui_host, server_port=settings.ui_port, prevent_thread_lock=not block,
                       show_error=False, ssr_mode=False, quiet=True, theme=app._tipkg_theme, css=CSS,

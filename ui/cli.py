@@ -123,12 +123,14 @@ def ingest(
     """Build the graph and the vector index from documents (idempotent)."""
     from ingest.build import IngestError, run_ingest
     from kg.driver import Neo4jUnavailable
+    from retrieval.embeddings import ModelMissing
+    from retrieval.vectorstore import ChromaUnavailable
 
     s = _settings()
     try:
         summary = run_ingest(s, paths or [s.corpus_dir], tiers_csv=tiers or s.tiers_csv, prune=prune,
                              console=console)
-    except (IngestError, Neo4jUnavailable) as exc:
+    except (IngestError, Neo4jUnavailable, ModelMissing, ChromaUnavailable) as exc:
         _fail(str(exc))
     summary.print(console)
     if summary.errors and not summary.documents:
