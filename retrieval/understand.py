@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-STOPWORDS = set(["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "and", "or", "but", "if", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "has", "have", "had", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "that", "this", "these", "those", "it", "its", "their", "his", "her", "they", "them", "he", "she", "i", "me", "my", "we", "our", "you", "your", "there", "here", "than", "then", "so", "not", "no", "any", "all", "each", "every", "some", "more", "most", "tell", "say", "said", "says", "give", "list", "name", "named", "according", "report", "reports", "reported", "tip", "trafficking", "persons", "person", "2024", "human", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "one", "ones", "also", "into", "over", "under", "between", "did"])
+STOPWORDS = set("""
+a an the of in on at to for from by with about as and or but if is are was were be been being do does did
+has have had what which who whom whose when where why how many much that this these those it its their his
+her they them he she i me my we our you your there here than then so not no any all each every some more most
+tell say said says give list name named according report reports reported tip trafficking persons person
+2024 human please can could would should will shall may might one ones also into over under between did
+""".split())
 GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", "document", "sources", "source"}
 
 
