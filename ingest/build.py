@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -208,7 +207,8 @@ def run_ingest(
                 mentions, ner_actors, ents = _extract_mentions(all_passages, gaz, nlp, progress, hero_docs, summary)
                 heroes: list[HeroProfile] = []
                 for doc in docs:
-                    heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], ents, gaz))
+                    if doc.doc_id in hero_docs:
+                        heroes.extend(extract_heroes(passages_by_doc[doc.doc_id], ents, gaz))
                 for h in heroes:
                     for pid in h.passage_ids:
                         mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
@@ -227,9 +227,10 @@ def run_ingest(
                 _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
                              tier_rows, progress)
             _failpoint("after-graph")
+        except BaseException:
+            vectors.stop.set()  # the run failed: stop after the batch in hand, keep what is written
+            raise
         finally:
-            if sys.exc_info()[0] is not None:
-                vectors.stop.set()  # the run failed: stop after the batch in hand, keep what is written
             with timer("waiting for vectors"):
                 vectors.join()
         vectors.raise_if_failed()

@@ -78,7 +78,7 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
     def link(members_a, members_b, sim):
         for pid, doc in members_a:
             for opid, odoc in members_b:
-                if odoc != doc and pid != opid:
+                if odoc != doc:
                     (_, src), (_, dst) = sorted([(doc_order[doc], pid), (doc_order[odoc], opid)], reverse=True)
                     pair_sims[(src, dst)].append(sim)
 
