@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.generate import generate, questions
+from bench.run import pct
 from ingest.build import run_ingest
 from kg.driver import Graph
 from kg.settings import Settings
@@ -35,10 +35,7 @@ def measure_ask(agent: Agent) -> dict:
         t = time.perf_counter()
         errors += agent.ask(q).error is not None
         lat.append((time.perf_counter() - t) * 1000)
-    lat.sort()
-    return {"agent_startup_s": round(startup, 2), "n": len(lat), "errors": errors,
-            "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(lat[int(round(0.95 * (len(lat) - 1)))], 1),
-            "max_ms": round(lat[-1], 1)}
+    return {"agent_startup_s": round(startup, 2), "errors": errors, **pct(lat)}
 
 
 def main(n: int) -> dict:
