@@ -357,20 +357,28 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         for t in gaz.trends if t.key in used["Trend"]
     ])
 
+    # Documents go in groups of about one batch of passages: one transaction per document cost a
+    # commit per few passages, which the server paid for in CPU the embedding model needed.
     task = progress.add_task("write documents", total=len(docs))
-    for doc in docs:
-        ps = passages_by_doc[doc.doc_id]
-        graph.write(W.UPSERT_DOCUMENT, doc_id=doc.doc_id, file=doc.file, path=str(doc.path), prefix=doc.prefix,
-                    title=doc.title, outlet=doc.outlet, chars=len(doc.text), report_key=REPORT["key"])
-        graph.write(W.CLEAR_PASSAGE_MENTIONS, pids=[p.passage_id for p in ps])
+    for group in _document_groups(docs, passages_by_doc, W.BATCH):
+        ps = [p for doc in group for p in passages_by_doc[doc.doc_id]]
+        W.write_rows(graph, W.UPSERT_DOCUMENTS, [
+            {"doc_id": doc.doc_id, "file": doc.file, "path": str(doc.path), "prefix": doc.prefix, "title": doc.title,
+             "outlet": doc.outlet, "chars": len(doc.text)}
+            for doc in group
+        ], report_key=REPORT["key"])
+        W.write_rows(graph, W.CLEAR_PASSAGE_MENTIONS, [p.passage_id for p in ps])
         W.write_rows(graph, W.UPSERT_PASSAGES, [
             {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
              "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
              "char_runs": p.char_runs}
-            for p in ps
+            for doc in group for p in passages_by_doc[doc.doc_id]
         ])
-        graph.write(W.LINK_NEXT, pairs=[[a.passage_id, b.passage_id] for a, b in zip(ps, ps[1:])])
-        progress.advance(task)
+        W.write_rows(graph, W.LINK_NEXT, [
+            [a.passage_id, b.passage_id] for doc in group
+            for a, b in zip(passages_by_doc[doc.doc_id], passages_by_doc[doc.doc_id][1:])
+        ])
+        progress.advance(task, len(group))
         _failpoint("after-first-document")
 
     W.write_rows(graph, W.UPSERT_HEROES, [
@@ -384,15 +392,16 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         for h in heroes if h.organization_key
     ])
 
-    mention_rows = []
+    mention_rows: dict[str, list[dict]] = defaultdict(list)
     for pid, ms in mentions.items():
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for m in ms:
             grouped[(m.label, m.key)].append(m.surface)
         for (label, key), surfaces in grouped.items():
-            mention_rows.append({"pid": pid, "label": label, "key": key, "surfaces": sorted(set(surfaces)),
-                                 "count": len(surfaces)})
-    W.write_rows(graph, W.MERGE_MENTIONS, mention_rows)
+            mention_rows[label].append({"pid": pid, "key": key, "surfaces": sorted(set(surfaces)),
+                                        "count": len(surfaces)})
+    for label, rows in mention_rows.items():
+        W.write_rows(graph, W.MERGE_MENTIONS[label], rows)
 
     graph.write(W.CLEAR_DUPLICATES)
     W.write_rows(graph, W.MERGE_DUPLICATES, [
@@ -412,6 +421,19 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
                                "row": r.row, "table": TIERS_TABLE, "country": r.country})
     W.write_rows(graph, W.MERGE_TIER_PLACEMENTS, placements)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def _document_groups(docs, passages_by_doc, size: int):
+    """Consecutive documents holding about `size` passages between them (a long one goes alone)."""
+    group, n = [], 0
+    for doc in docs:
+        if group and n + len(passages_by_doc[doc.doc_id]) > size:
+            yield group
+            group, n = [], 0
+        group.append(doc)
+        n += len(passages_by_doc[doc.doc_id])
+    if group:
+        yield group
 
 
 def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:

@@ -73,6 +73,32 @@ def _trend_entities() -> list[Entity]:
     ]
 
 
+def _trie_regex(forms) -> str:
+    """One regex matching any of `forms`, longest first, written as a prefix tree.
+
+    A flat alternation of a thousand names makes the engine try every name at every word start;
+    the tree tries only the names that share what has been read so far. Greedy descent with
+    backtracking keeps the flat version's longest-match-first result."""
+    trie: dict = {}
+    for f in forms:
+        node = trie
+        for ch in f:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return emit(trie)
+
+
 class Gazetteer:
     """All known entities and a fast exact matcher over their surface forms."""
 
@@ -95,9 +121,7 @@ class Gazetteer:
             for d in e.props["demonyms"]:
                 forms.setdefault(d, (e.label, e.key))
                 forms.setdefault(d + "s", (e.label, e.key))
-        ordered = sorted(forms, key=len, reverse=True)
-        alternation = "|".join(re.escape(f) for f in ordered)
-        pattern = re.compile(rf"(?<![\w#])(?:the\s+)?({alternation}){_POSSESSIVE}(?![\w-])")
+        pattern = re.compile(rf"(?<![\w#])(?:the\s+)?({_trie_regex(forms)}){_POSSESSIVE}(?![\w-])")
         return pattern, forms
 
     @cached_property

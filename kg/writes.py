@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kg.driver import Graph
+from kg.schema import NODE_KEYS
 
 BATCH = 500
 
@@ -15,12 +16,12 @@ SET r.name = $name, r.edition = $edition, r.year = $year, r.released = $released
     r.countries_covered = $countries_covered, r.aliases = $aliases
 """
 
-UPSERT_DOCUMENT = """
-MERGE (d:Document {doc_id: $doc_id})
-SET d.file = $file, d.path = $path, d.prefix = $prefix, d.title = $title, d.outlet = $outlet,
-    d.chars = $chars, d.complete = false
-WITH d
+UPSERT_DOCUMENTS = """
 MATCH (r:Report {key: $report_key})
+UNWIND $rows AS row
+MERGE (d:Document {doc_id: row.doc_id})
+SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
+    d.chars = row.chars, d.complete = false
 MERGE (d)-[:COVERS]->(r)
 """
 
@@ -53,7 +54,7 @@ DELETE n
 """
 
 CLEAR_PASSAGE_MENTIONS = """
-UNWIND $pids AS pid
+UNWIND $rows AS pid
 MATCH (p:Passage {passage_id: pid})-[m:MENTIONS]->()
 DELETE m
 """
@@ -69,7 +70,7 @@ MERGE (d)-[:HAS_PASSAGE]->(p)
 """
 
 LINK_NEXT = """
-UNWIND $pairs AS pair
+UNWIND $rows AS pair
 MATCH (a:Passage {passage_id: pair[0]}), (b:Passage {passage_id: pair[1]})
 MERGE (a)-[:NEXT]->(b)
 """
@@ -101,21 +102,17 @@ SET t.aliases = row.aliases, t.rank = row.rank, t.coverage_2024 = row.coverage,
     t.report_total_2024 = row.report_total, t.search_aliases = row.search_aliases
 """
 
-MERGE_MENTIONS = """
+# One statement per entity label: a single statement that tried every label per row cost the server
+# five index lookups a row, and MENTIONS are most of the rows an ingest writes.
+MERGE_MENTIONS = {
+    label: f"""
 UNWIND $rows AS row
-MATCH (p:Passage {passage_id: row.pid})
-CALL (row, p) {
-  OPTIONAL MATCH (c:Country {iso3: row.key}) WHERE row.label = 'Country'
-  OPTIONAL MATCH (a:Actor {key: row.key}) WHERE row.label = 'Actor'
-  OPTIONAL MATCH (t:Trend {key: row.key}) WHERE row.label = 'Trend'
-  OPTIONAL MATCH (h:Hero {key: row.key}) WHERE row.label = 'Hero'
-  OPTIONAL MATCH (ti:Tier {name: row.key}) WHERE row.label = 'Tier'
-  WITH coalesce(c, a, t, h, ti) AS e
-  WHERE e IS NOT NULL
-  MERGE (p)-[m:MENTIONS]->(e)
-  SET m.surfaces = row.surfaces, m.count = row.count
-}
+MATCH (p:Passage {{passage_id: row.pid}}), (e:{label} {{{key}: row.key}})
+MERGE (p)-[m:MENTIONS]->(e)
+SET m.surfaces = row.surfaces, m.count = row.count
 """
+    for label, key in NODE_KEYS.items() if label in ("Country", "Actor", "Trend", "Hero", "Tier")
+}
 
 CLEAR_DUPLICATES = "MATCH (:Passage)-[r:DUPLICATE_OF]->(:Passage) DELETE r"
 
