@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from bench.generate import generate, questions
-from bench.run import pct
+from bench.run import cpu_seconds, pct
 from ingest.build import run_ingest
+from kg import server
 from kg.driver import Graph
 from kg.settings import Settings
 from kg.writes import delete_everything
@@ -48,9 +49,14 @@ def main(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         generate(n, corpus)
+        # Where the two cores went: this process (model, pipeline, Chroma) and the Neo4j server.
+        neo4j_pid = server.status(settings).pid
+        cpu0, neo0 = cpu_seconds(), cpu_seconds(neo4j_pid) if neo4j_pid else 0.0
         t0 = time.perf_counter()
         summary = run_ingest(settings, [corpus], tiers_csv=settings.tiers_csv, embedder=embedder)
         ingest_s = time.perf_counter() - t0
+        cpu_s = {"tipkg": round(cpu_seconds() - cpu0, 1),
+                 "neo4j": round(cpu_seconds(neo4j_pid) - neo0, 1) if neo4j_pid else None}
     nodes = sum(summary.entities.values())
     rels = sum(summary.relationships.values())
     agent = Agent(settings, embedder=embedder)
@@ -62,6 +68,7 @@ def main(n: int) -> dict:
         "ingest_s": round(ingest_s, 2),
         "ingest_passages_per_s": round(summary.passages / ingest_s, 2),
         "stage_s": {k: round(v, 2) for k, v in summary.seconds.items()},
+        "ingest_cpu_s": cpu_s,
         "nodes": nodes,
         "relationships": rels,
         "neo4j_writes_per_s": round((nodes + rels) / max(summary.seconds.get("graph", 1e-9), 1e-9), 1),

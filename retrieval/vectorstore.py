@@ -61,7 +61,7 @@ class VectorStore:
     def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str], metadatas: list[dict]) -> None:
         for i in range(0, len(ids), 1000):
             self.collection.upsert(
-                ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000].tolist(), documents=documents[i:i + 1000],
+                ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000], documents=documents[i:i + 1000],
                 metadatas=metadatas[i:i + 1000],
             )
 
