@@ -131,6 +131,8 @@ def ensure_password(settings: Settings) -> str:
         return pw_file.read_text().strip()
     pw_file.parent.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(18)
+    while password.startswith("-"):  # neo4j-admin would read it as an option and refuse to start
+        password = secrets.token_urlsafe(18)
     fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(password + "\n")

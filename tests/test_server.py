@@ -139,3 +139,12 @@ def test_password_never_written_to_logs(neo4j_settings):
     for f in (neo4j_settings.neo4j_home / "logs").rglob("*"):
         if f.is_file():
             assert password not in f.read_text(errors="replace"), f
+
+
+def test_generated_password_never_looks_like_an_option(tmp_path, monkeypatch):
+    # neo4j-admin takes a password starting with "-" for an option and the first start fails.
+    drawn = iter(["-starts-with-a-dash", "Zk3-fine_password"])
+    monkeypatch.setattr(server.secrets, "token_urlsafe", lambda n: next(drawn))
+    settings = Settings(home=tmp_path, neo4j_uri=None, neo4j_password=None)
+    assert server.ensure_password(settings) == "Zk3-fine_password"
+    assert settings.password_file.read_text().strip() == "Zk3-fine_password"
