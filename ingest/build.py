@@ -186,11 +186,12 @@ def run_ingest(
     with _progress(console) as progress, Graph(settings) as graph:
         graph.ping()
         # Replaced versions of changed files go first, so their facts and vectors don't linger.
-        for doc in docs:
-            old = [r["doc_id"] for r in graph.read(W.FIND_REPLACED_DOCUMENTS, path=str(doc.path), doc_id=doc.doc_id)]
-            if old:
-                _delete_documents(graph, settings, old)
-                summary.replaced += len(old)
+        old: list[str] = []
+        for group in W.batched([{"path": str(d.path), "doc_id": d.doc_id} for d in docs]):
+            old += [r["doc_id"] for r in graph.read(W.FIND_REPLACED_DOCUMENTS, rows=group)]
+        if old:
+            _delete_documents(graph, settings, old)
+            summary.replaced = len(old)
         # Embedding is the slowest stage and needs only the passages, so it starts now, in its own
         # thread (torch releases the GIL), while this one does dedup, extraction and the graph.
         vectors = _VectorWriter(settings, docs, passages_by_doc, embedder, summary, progress, timer)
@@ -293,8 +294,11 @@ def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, progress: Pr
 
 
 def _progress(console: Console) -> Progress:
+    # Redrawing costs CPU the embedding model needs: twice a second is enough for a long job, and a
+    # quiet console (tests, bench, the UI's ingest) needs no redraw thread at all.
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=True)
+                    TimeElapsedColumn(), console=console, transient=True, auto_refresh=not console.quiet,
+                    refresh_per_second=2)
 
 
 def _search_aliases(names: list[str]) -> str:

@@ -27,8 +27,9 @@ MERGE (d)-[:COVERS]->(r)
 
 # A changed file gets a new doc_id; its old version (same path) goes, with what hung on it.
 FIND_REPLACED_DOCUMENTS = """
-MATCH (d:Document) WHERE d.path = $path AND d.doc_id <> $doc_id
-RETURN d.doc_id AS doc_id
+UNWIND $rows AS row
+MATCH (d:Document) WHERE d.path = row.path AND d.doc_id <> row.doc_id
+RETURN DISTINCT d.doc_id AS doc_id
 """
 
 DELETE_DOCUMENT = """
