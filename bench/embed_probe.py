@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see retrieval/embeddings.py
 
 
 def main(n: int = 2048) -> dict:

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see retrieval/embeddings.py
 
 from kg import server
 from kg.settings import PROJECT_ROOT, Settings

