@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -17,18 +15,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main(n: int = 2048) -> dict:
     import torch
 
-    from bench.generate import generate
-    from ingest.chunk import chunk
-    from ingest.clean import clean
-    from ingest.load import load
+    from bench.generate import passage_texts
     from retrieval.embeddings import Embedder
 
-    with tempfile.TemporaryDirectory() as tmp:
-        texts = []
-        for f in generate(n + 50, Path(tmp) / "c"):
-            doc = load(f, 10**8)
-            texts += [p.text for p in chunk(doc, clean(doc.text).blocks)]
-    texts = texts[:n]
+    texts = passage_texts(n)
     e = Embedder()
     e.embed(texts[:64])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import tempfile
 from pathlib import Path
 
 from ingest.entities import Gazetteer
@@ -117,6 +118,20 @@ def generate(n_passages: int, out_dir: Path, seed: int = 7, per_doc: int = 50) -
         files.append(path)
     (out_dir / "MANIFEST.json").write_text(json.dumps({"passages": n_passages, "seed": seed, "files": len(files)}))
     return files
+
+
+def passage_texts(n: int) -> list[str]:
+    """The first `n` synthetic passages as ingest would chunk them (the model-alone runs embed these)."""
+    from ingest.chunk import chunk
+    from ingest.clean import clean
+    from ingest.load import load
+
+    texts: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in generate(n + 100, Path(tmp) / "c"):  # a few spare: chunk counts are approximate
+            doc = load(f, 10**8)
+            texts += [p.text for p in chunk(doc, clean(doc.text).blocks)]
+    return texts[:n]
 
 
 def questions(n: int, seed: int = 11) -> list[str]:

@@ -20,7 +20,6 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -48,19 +47,10 @@ def raw_embedding(n: int = 2000, runs: int = 3) -> dict:
     """The model alone, `runs` times over different synthetic passages of `n` each; the median run is
     the figure. One 2,000-passage run moved by 3% between benches, which is most of the distance between
     a ratio that meets its target and one that misses it."""
-    import tempfile
-
-    from bench.generate import generate
-    from ingest.chunk import chunk
-    from ingest.clean import clean
-    from ingest.load import load
+    from bench.generate import passage_texts
     from retrieval.embeddings import Embedder
 
-    with tempfile.TemporaryDirectory() as tmp:
-        texts = []
-        for f in generate(n * runs + 100, Path(tmp) / "c"):  # a few spare: sizes are approximate
-            doc = load(f, 10**8)
-            texts += [p.text for p in chunk(doc, clean(doc.text).blocks)]
+    texts = passage_texts(n * runs)
     e = Embedder()
     e.embed(texts[:64])
     timed = []
