@@ -237,6 +237,14 @@ def write(results: dict) -> None:
                   "|---|" + "---|" * len(results["scale"][0]["stage_s"])]
         for p in results["scale"]:
             lines.append(f"| {p['passages']} | " + " | ".join(str(v) for v in p["stage_s"].values()) + " |")
+        if all(p.get("stage_thread_cpu_s") for p in results["scale"]):
+            stages = list(results["scale"][0]["stage_thread_cpu_s"])
+            lines += ["", "CPU seconds of the thread that ran each stage (for vectors, the thread that drives the "
+                      "model, one of its two compute threads):", "", "| passages | " + " | ".join(stages) + " |",
+                      "|---|" + "---|" * len(stages)]
+            for p in results["scale"]:
+                lines.append(f"| {p['passages']} | "
+                             + " | ".join(str(p["stage_thread_cpu_s"].get(k, "–")) for k in stages) + " |")
         if results["raw_embedding"].get("cpu_s") and all(p.get("ingest_cpu_s") for p in results["scale"]):
             per_passage = results["raw_embedding"]["cpu_s"] / results["raw_embedding"]["passages"]
             lines += ["", "CPU seconds during ingest, beside what the model needed for the same passages when it ran "

@@ -68,6 +68,7 @@ def main(n: int) -> dict:
         "ingest_s": round(ingest_s, 2),
         "ingest_passages_per_s": round(summary.passages / ingest_s, 2),
         "stage_s": {k: round(v, 2) for k, v in summary.seconds.items()},
+        "stage_thread_cpu_s": {k: round(v, 2) for k, v in summary.thread_cpu_seconds.items()},
         "ingest_cpu_s": cpu_s,
         "nodes": nodes,
         "relationships": rels,

@@ -8,14 +8,17 @@ ends where a clean run ends.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +50,9 @@ REPORT = {
 }
 TIER_MENTION = re.compile(r"\bTier\s+(?:2\s+Watch\s+List|[123])\b|\bSpecial\s+Case\b")
 TIERS_TABLE = "tip_2024_tiers.csv"
+# How long a thread holds the GIL before handing it on while the model embeds beside the pipeline
+# (CPython's default is 5 ms). See _sharing_cores_with_model.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class IngestError(RuntimeError):
@@ -76,6 +82,9 @@ class IngestSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # CPU of the thread that ran each stage (not the model's worker threads): what a stage takes from the
+    # cores the model would otherwise have.
+    thread_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def print(self, console: Console) -> None:
         t = Table(title="tipkg ingest", show_header=False)
@@ -109,12 +118,33 @@ class _Timer:
 
         class _T:
             def __enter__(self_inner):
-                self_inner.t = time.perf_counter()
+                self_inner.t, self_inner.cpu = time.perf_counter(), time.thread_time()
 
             def __exit__(self_inner, *exc):
                 summary.seconds[stage] = summary.seconds.get(stage, 0.0) + time.perf_counter() - self_inner.t
+                cpu = summary.thread_cpu_seconds
+                cpu[stage] = cpu.get(stage, 0.0) + time.thread_time() - self_inner.cpu
 
         return _T()
+
+
+@contextmanager
+def _sharing_cores_with_model():
+    """Lets the embedding thread keep pace while this one works.
+
+    The model dispatches each torch op from Python, so it needs the GIL for a moment between ops; with
+    the default 5 ms switch interval it queues behind dedup, extraction and Chroma's bookkeeping, and in
+    `python -m bench.gil_probe` it embedded at roughly the rate it reaches beside a busy *process* only
+    once the interval was 0.5 ms. Everything alive after chunking lives to the end of the run, so the
+    cyclic GC's full collections (each one holds the GIL) need not walk it again."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()  # a long-lived process (the UI) gets these objects collected normally again
+        sys.setswitchinterval(old)
 
 
 def _load_spacy():
@@ -183,7 +213,7 @@ def run_ingest(
         from retrieval.embeddings import model_path
 
         model_path()  # a missing model fails now, not after the graph is written
-    with _progress(console) as progress, Graph(settings) as graph:
+    with _sharing_cores_with_model(), _progress(console) as progress, Graph(settings) as graph:
         graph.ping()
         # Replaced versions of changed files go first, so their facts and vectors don't linger.
         old: list[str] = []

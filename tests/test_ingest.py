@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
+import sys
 
 import pytest
 
-from ingest.build import run_ingest
+from ingest.build import SWITCH_INTERVAL_S, run_ingest
 from kg.driver import Graph
 from retrieval.vectorstore import VectorStore
 
@@ -166,6 +168,36 @@ def test_second_run_is_identical(built_corpus, embedder, nlp, graph):
     summary = run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
     assert summary.embedded == 0  # nothing re-embedded
     assert graph_fingerprint(graph) == before
+
+
+class _RecordingEmbedder:
+    """The real model, noting the interpreter state it embeds under; fails on request."""
+
+    def __init__(self, model, fail: bool = False):
+        self.model, self.fail, self.seen = model, fail, []
+
+    def embed(self, texts):
+        self.seen.append((sys.getswitchinterval(), gc.get_freeze_count() > 0))
+        if self.fail:
+            raise RuntimeError("embedding failed on purpose")
+        return self.model.embed(texts)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_ingest_shares_the_gil_with_the_model_and_restores_the_interpreter(scratch, embedder, nlp, tmp_path, fail):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(scratch.corpus_dir, corpus, ignore=shutil.ignore_patterns("README.md"))
+    before = sys.getswitchinterval()
+    recorder = _RecordingEmbedder(embedder, fail=fail)
+    if fail:
+        with pytest.raises(RuntimeError, match="on purpose"):
+            run_ingest(scratch, [corpus], embedder=recorder, nlp=nlp)
+    else:
+        run_ingest(scratch, [corpus], embedder=recorder, nlp=nlp)
+    assert recorder.seen and all(seen == (SWITCH_INTERVAL_S, True) for seen in recorder.seen)
+    # a long-lived process (the UI) gets its usual switch interval and a collectable heap back
+    assert sys.getswitchinterval() == before != SWITCH_INTERVAL_S
+    assert gc.get_freeze_count() == 0
 
 
 def test_changed_document_replaces_its_passages_and_prune(scratch, embedder, nlp, graph, tmp_path):
