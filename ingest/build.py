@@ -143,7 +143,7 @@ def _sharing_cores_with_model():
     try:
         yield
     finally:
-        gc.unfreeze()  # a long-lived process (the UI) gets these objects collected normally again
+        gc.unfreeze()  # a caller that goes on after ingest (tests, a notebook) gets a normally collected heap
         sys.setswitchinterval(old)
 
 

@@ -195,7 +195,7 @@ def test_ingest_shares_the_gil_with_the_model_and_restores_the_interpreter(scrat
     else:
         run_ingest(scratch, [corpus], embedder=recorder, nlp=nlp)
     assert recorder.seen and all(seen == (SWITCH_INTERVAL_S, True) for seen in recorder.seen)
-    # a long-lived process (the UI) gets its usual switch interval and a collectable heap back
+    # a caller that goes on after ingest gets its usual switch interval and a collectable heap back
     assert sys.getswitchinterval() == before != SWITCH_INTERVAL_S
     assert gc.get_freeze_count() == 0
 
