@@ -63,8 +63,9 @@ def one(mode: str) -> dict:
             i += 1
 
     if mode == "process":
-        here, there = mp.get_context("spawn").Pipe()
-        child = mp.get_context("spawn").Process(target=_worker, args=(there,), daemon=True)
+        spawn = mp.get_context("spawn")
+        here, there = spawn.Pipe()
+        child = spawn.Process(target=_worker, args=(there,), daemon=True)
         child.start()
     embedder = threading.Thread(target=embed, daemon=True)
     embedder.start()

@@ -232,19 +232,13 @@ def write(results: dict) -> None:
             lines.append(f"| {p['passages']} | {p['ingest_s']} | {p['ingest_passages_per_s']} | "
                          f"{p['ingest_passages_per_s'] / raw:.2f} | {p['neo4j_writes_per_s']} | {p['peak_rss_mb']} | "
                          f"{p['ask_p50_ms']} | {p['ask_p95_ms']} | {p['duplicate_links']} |")
-        lines += ["", "Seconds per ingest stage (vectors runs in its own thread beside dedup, extract and graph; "
-                  "'waiting for vectors' is how long the rest then waited for it):", "", "| passages | " + " | ".join(results["scale"][0]["stage_s"]) + " |",
-                  "|---|" + "---|" * len(results["scale"][0]["stage_s"])]
-        for p in results["scale"]:
-            lines.append(f"| {p['passages']} | " + " | ".join(str(v) for v in p["stage_s"].values()) + " |")
+        lines += _stage_table(results["scale"], "stage_s",
+                              "Seconds per ingest stage (vectors runs in its own thread beside dedup, extract and "
+                              "graph; 'waiting for vectors' is how long the rest then waited for it):")
         if all(p.get("stage_thread_cpu_s") for p in results["scale"]):
-            stages = list(results["scale"][0]["stage_thread_cpu_s"])
-            lines += ["", "CPU seconds of the thread that ran each stage (for vectors, the thread that drives the "
-                      "model, one of its two compute threads):", "", "| passages | " + " | ".join(stages) + " |",
-                      "|---|" + "---|" * len(stages)]
-            for p in results["scale"]:
-                lines.append(f"| {p['passages']} | "
-                             + " | ".join(str(p["stage_thread_cpu_s"].get(k, "–")) for k in stages) + " |")
+            lines += _stage_table(results["scale"], "stage_thread_cpu_s",
+                                  "CPU seconds of the thread that ran each stage (for vectors, the thread that "
+                                  "drives the model, one of its two compute threads):")
         if results["raw_embedding"].get("cpu_s") and all(p.get("ingest_cpu_s") for p in results["scale"]):
             per_passage = results["raw_embedding"]["cpu_s"] / results["raw_embedding"]["passages"]
             lines += ["", "CPU seconds during ingest, beside what the model needed for the same passages when it ran "
@@ -259,6 +253,13 @@ def write(results: dict) -> None:
         lines += ["", "![scale](scale.png)"]
         _plot(results)
     (RESULTS / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def _stage_table(points: list[dict], key: str, title: str) -> list[str]:
+    """One row per scale point, one column per ingest stage (the first point's stages)."""
+    stages = list(points[0][key])
+    rows = [f"| {p['passages']} | " + " | ".join(str(p[key].get(k, "–")) for k in stages) + " |" for p in points]
+    return ["", title, "", "| passages | " + " | ".join(stages) + " |", "|---|" + "---|" * len(stages), *rows]
 
 
 def _growth(points: list[dict]) -> list[str]:

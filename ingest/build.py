@@ -82,8 +82,8 @@ class IngestSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-    # CPU of the thread that ran each stage (not the model's worker threads): what a stage takes from the
-    # cores the model would otherwise have.
+    # CPU of the thread that ran each stage (for vectors, the thread driving the model, not its other
+    # compute thread): what a stage takes from the cores the model would otherwise have.
     thread_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def print(self, console: Console) -> None:
@@ -135,8 +135,9 @@ def _sharing_cores_with_model():
     The model dispatches each torch op from Python, so it needs the GIL for a moment between ops; with
     the default 5 ms switch interval it queues behind dedup, extraction and Chroma's bookkeeping, and in
     `python -m bench.gil_probe` it embedded at roughly the rate it reaches beside a busy *process* only
-    once the interval was 0.5 ms. Everything alive after chunking lives to the end of the run, so the
-    cyclic GC's full collections (each one holds the GIL) need not walk it again."""
+    once the interval was 0.5 ms (end to end at 10k passages the gain was within the machine's noise).
+    Everything alive after chunking lives to the end of the run, so the cyclic GC's full collections
+    (each one holds the GIL) need not walk it again."""
     old = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     gc.freeze()

@@ -184,16 +184,14 @@ class _RecordingEmbedder:
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_ingest_shares_the_gil_with_the_model_and_restores_the_interpreter(scratch, embedder, nlp, tmp_path, fail):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(scratch.corpus_dir, corpus, ignore=shutil.ignore_patterns("README.md"))
+def test_ingest_shares_the_gil_with_the_model_and_restores_the_interpreter(scratch, embedder, nlp, fail):
     before = sys.getswitchinterval()
     recorder = _RecordingEmbedder(embedder, fail=fail)
     if fail:
         with pytest.raises(RuntimeError, match="on purpose"):
-            run_ingest(scratch, [corpus], embedder=recorder, nlp=nlp)
+            run_ingest(scratch, [scratch.corpus_dir], embedder=recorder, nlp=nlp)
     else:
-        run_ingest(scratch, [corpus], embedder=recorder, nlp=nlp)
+        run_ingest(scratch, [scratch.corpus_dir], embedder=recorder, nlp=nlp)
     assert recorder.seen and all(seen == (SWITCH_INTERVAL_S, True) for seen in recorder.seen)
     # a caller that goes on after ingest gets its usual switch interval and a collectable heap back
     assert sys.getswitchinterval() == before != SWITCH_INTERVAL_S
