@@ -61,6 +61,11 @@ def _looks_like_title(line: str) -> bool:
     return 0 < len(s.split()) <= 14 and not s.endswith((".", "!", "?", ",", ";", ":"))
 
 
+_LAST_WORD = re.compile(r"([A-Za-z]+)$")
+_FIRST_WORD = re.compile(r"([a-z]+)")
+_ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # a run of whitespace, or one that is not a plain space
+
+
 def _lines(text: str) -> list[tuple[str, int]]:
     out, pos = [], 0
     for line in text.split("\n"):
@@ -77,16 +82,16 @@ def _vocabulary(text: str) -> set[str]:
 def _join_lines(lines: list[tuple[str, int]], vocab: set[str]) -> tuple[str, list[int]]:
     """Join a paragraph's lines. A word broken by a line break ('traffi' + 'ckers') is mended when
     the joined word occurs elsewhere in the document; other breaks become one space."""
-    chars: list[str] = []
+    pieces: list[str] = []
     offs: list[int] = []
     for line, start in lines:
         lead = len(line) - len(line.lstrip())
         body = line.strip()
         if not body:
             continue
-        if chars:
-            prev_word = re.search(r"([A-Za-z]+)$", "".join(chars[-30:]))
-            next_word = re.match(r"([a-z]+)", body)
+        if pieces:
+            prev_word = _LAST_WORD.search(pieces[-1][-30:])
+            next_word = _FIRST_WORD.match(body)
             mend = (
                 prev_word is not None
                 and next_word is not None
@@ -94,12 +99,11 @@ def _join_lines(lines: list[tuple[str, int]], vocab: set[str]) -> tuple[str, lis
                 and prev_word.group(1).lower() not in vocab
             )
             if not mend:
-                chars.append(" ")
+                pieces.append(" ")
                 offs.append(start - 1)  # the newline it replaces
-        for k, ch in enumerate(body):
-            chars.append(ch)
-            offs.append(start + lead + k)
-    return "".join(chars), offs
+        pieces.append(body)
+        offs.extend(range(start + lead, start + lead + len(body)))
+    return "".join(pieces), offs
 
 
 def _remove(text: str, offs: list[int], rx: re.Pattern) -> tuple[str, list[int], list[re.Match]]:
@@ -117,18 +121,21 @@ def _remove(text: str, offs: list[int], rx: re.Pattern) -> tuple[str, list[int],
 
 
 def _squeeze_spaces(text: str, offs: list[int]) -> tuple[str, list[int]]:
-    out_t, out_o = [], []
-    for ch, o in zip(text, offs):
-        if ch.isspace():
-            if not out_t or out_t[-1] == " ":
-                continue
-            ch = " "
-        out_t.append(ch)
-        out_o.append(o)
-    while out_t and out_t[-1] == " ":
-        out_t.pop()
-        out_o.pop()
-    return "".join(out_t), out_o
+    """Each run of whitespace becomes one space (mapped to the run's first character), then a leading or
+    trailing one goes. Only runs that are not already one plain space are visited: a loop per character
+    (or per space) here cost more than the rest of cleaning together."""
+    out_t, out_o, last = [], [], 0
+    for m in _ODD_SPACE.finditer(text):
+        out_t += (text[last:m.start()], " ")
+        out_o += offs[last:m.start()]
+        out_o.append(offs[m.start()])
+        last = m.end()
+    out_t.append(text[last:])
+    out_o += offs[last:]
+    text = "".join(out_t)
+    lead = int(text.startswith(" "))
+    end = len(text) - int(len(text) > lead and text.endswith(" "))
+    return text[lead:end], out_o[lead:end]
 
 
 def clean(text: str) -> CleanResult:

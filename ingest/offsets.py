@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+import numpy as np
+
 
 def to_runs(offsets: list[int]) -> list[int]:
-    runs: list[int] = []
-    for i, o in enumerate(offsets):
-        if i == 0 or o != offsets[i - 1] + 1:
-            runs += [i, o]
-    return runs
+    if not offsets:
+        return []
+    o = np.asarray(offsets)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(o) != 1) + 1))  # where contiguity breaks
+    return np.column_stack((starts, o[starts])).ravel().tolist()
 
 
 def offset_at(runs: list[int], i: int) -> int:
