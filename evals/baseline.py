@@ -1,17 +1,21 @@
-"""The naive vector-RAG baseline: Chroma top-k, the best passage as the answer, no graph, no abstention."""
+"""The naive vector-RAG baseline: Chroma top-k, the best passage as the answer, no graph, no abstention.
+
+The passage's text is read by id from the store of record (Chroma keeps only vectors and citation
+metadata); nothing else from the graph is used."""
 
 from __future__ import annotations
 
 import time
 
 from retrieval.embeddings import Embedder
+from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, RetrievedPassage
 from retrieval.vectorstore import VectorStore
 
 
 class NaiveRAG:
-    def __init__(self, store: VectorStore, embedder: Embedder, k: int = 10):
-        self.store, self.embedder, self.k = store, embedder, k
+    def __init__(self, store: VectorStore, embedder: Embedder, tools: GraphTools, k: int = 10):
+        self.store, self.embedder, self.tools, self.k = store, embedder, tools, k
 
     def ask(self, question: str) -> Answer:
         t = time.perf_counter()
@@ -21,7 +25,7 @@ class NaiveRAG:
         if not hits:
             return Answer(question=question, answer="", abstained=False, retrieved=retrieved)
         best = hits[0]
-        text = self.store.collection.get(ids=[best.passage_id], include=["documents"])["documents"][0]
+        text = self.tools.passages([best.passage_id])[best.passage_id]["text"]
         cite = Citation(n=1, passage_id=best.passage_id, document=best.metadata.get("file", ""),
                         title=best.metadata.get("title", ""), start=best.metadata.get("start", 0),
                         end=best.metadata.get("end", 0), quote=text, verified=True)

@@ -551,7 +551,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
 
     store = VectorStore(settings)
     ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
-    titles = {d.doc_id: (d.title, d.file, d.prefix, d.outlet) for d in docs}
+    titles = {d.doc_id: (d.title, d.file) for d in docs}
     have = store.existing([p.passage_id for p in ps])
     todo = [p for p in ps if have.get(p.passage_id, {}).get("text_hash") != text_hash(p.text)]
     if todo and embedder is None:
@@ -562,7 +562,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
 
     def upsert(batch, vectors):
         metas = [vector_metadata(p, *titles[p.doc_id]) for p in batch]
-        store.upsert([p.passage_id for p in batch], vectors, [p.text for p in batch], metas)
+        store.upsert([p.passage_id for p in batch], vectors, metas)
         progress.advance(task, len(batch))
         _failpoint("after-first-vector-batch")
 
@@ -588,11 +588,10 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
     store.delete(stale)
 
 
-def vector_metadata(p: Passage, title: str, file: str, prefix: str, outlet: str) -> dict:
-    """What Chroma keeps beside a vector: enough to cite without the graph, and a hash to spot stale text."""
-    return {"doc_id": p.doc_id, "file": file, "prefix": prefix, "title": title, "outlet": outlet or "",
-            "start": p.start, "end": p.end, "ordinal": p.ordinal, "section": p.section or "",
-            "text_hash": text_hash(p.text)}
+def vector_metadata(p: Passage, title: str, file: str) -> dict:
+    """What Chroma keeps beside a vector: where the passage is, to cite it, and a hash to spot stale text.
+    Only what is read: each key is a row in Chroma's SQLite, written while the upsert holds the GIL."""
+    return {"file": file, "title": title, "start": p.start, "end": p.end, "text_hash": text_hash(p.text)}
 
 
 def _embed_text(p: Passage) -> str:

@@ -15,8 +15,8 @@ from retrieval.vectorstore import VectorStore
 GRAPH_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
 RETURN p.passage_id AS id, p.text AS text, p.section AS section, p.start AS start, p.end AS end,
-       p.ordinal AS ordinal, d.doc_id AS doc_id, d.file AS file, d.prefix AS prefix, d.title AS title,
-       d.outlet AS outlet, d.complete AS complete
+       p.ordinal AS ordinal, d.doc_id AS doc_id, d.file AS file, d.title AS title,
+       d.complete AS complete
 """
 
 
@@ -63,9 +63,8 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
             passages = [Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "")
                         for r in todo]
             vectors = embedder.embed([_embed_text(p) for p in passages])
-            store.upsert([p.passage_id for p in passages], vectors, [p.text for p in passages],
-                         [vector_metadata(p, r["title"], r["file"], r["prefix"], r["outlet"])
-                          for p, r in zip(passages, todo)])
+            store.upsert([p.passage_id for p in passages], vectors,
+                         [vector_metadata(p, r["title"], r["file"]) for p, r in zip(passages, todo)])
         if report.incomplete_documents:
             console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
         console.print("[green]repaired[/] vector index")

@@ -1,4 +1,9 @@
-"""Chroma: one collection of passages, ids equal to the graph's passage ids.
+"""Chroma: one collection of passage vectors, ids equal to the graph's passage ids.
+
+It holds vectors and the metadata a citation needs (file, title, offsets) plus a hash of the text; the
+text itself lives in the graph, the store of record. Storing it here too made each upsert ~1.5x as
+costly (Chroma's SQLite copy and full-text index of every document), and an upsert holds the GIL for
+its whole call, which stalls the embedding model running beside it.
 
 Local by default (PersistentClient under the state folder); a Chroma server when
 TIPKG_CHROMA_HOST is set. Vectors are always computed by our own Embedder, so Chroma's default
@@ -58,12 +63,9 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str], metadatas: list[dict]) -> None:
+    def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
         for i in range(0, len(ids), 1000):
-            self.collection.upsert(
-                ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000], documents=documents[i:i + 1000],
-                metadatas=metadatas[i:i + 1000],
-            )
+            self.collection.upsert(ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000], metadatas=metadatas[i:i + 1000])
 
     def existing(self, ids: list[str]) -> dict[str, dict]:
         """Metadata of those ids already stored."""

@@ -91,7 +91,7 @@ def test_doctor_finds_and_repairs_disagreement(scratch, graph, embedder, nlp):
     store = VectorStore(scratch)
     ids = sorted(store.all_ids())
     store.delete(ids[:3])  # lost vectors
-    store.upsert(["doc-ghost:p000"], embedder.embed(["a passage the graph never had"]), ["ghost"],
+    store.upsert(["doc-ghost:p000"], embedder.embed(["a passage the graph never had"]),
                  [{"doc_id": "doc-ghost", "file": "ghost.txt"}])
     report = check_stores(scratch)
     assert report.missing_vectors == ids[:3] and report.orphan_vectors == ["doc-ghost:p000"]
