@@ -1,14 +1,16 @@
-"""How fast the model embeds in a thread while other Python work runs beside it.
+"""How fast the model embeds in a thread while other work runs beside it.
 
-Ingest embeds in its own thread while the main thread dedups, extracts and writes the graph. This probe
-alternates 5 s of pure-Python work with 5 s of sleep beside a thread that embeds synthetic passages, and
-reports the model's rate in each kind of phase for three set-ups, each in a fresh process:
+Ingest embeds in its own thread while the main thread dedups, extracts and writes the graph, and another
+thread upserts into Chroma. This probe alternates 5 s of work with 5 s of sleep beside a thread that
+embeds synthetic passages, and reports the model's rate in each kind of phase for three set-ups, each in
+a fresh process, for two kinds of work: pure Python ("python") and back-to-back Chroma upserts of 1,000
+vectors ("chroma", which holds the GIL for each whole call):
 
   thread         the Python work in this process, CPython's default GIL switch interval (5 ms)
   thread-short   the same, with the interval ingest uses (ingest.build.SWITCH_INTERVAL_S)
   process        the Python work in a child process (shares the cores, not the GIL)
 
-Run: python -m bench.gil_probe   (about five minutes; not part of `make bench`)
+Run: python -m bench.gil_probe [python|chroma]   (about five minutes per kind; not part of `make bench`)
 """
 
 from __future__ import annotations
@@ -36,12 +38,42 @@ def python_work(seconds: float) -> int:
     return done
 
 
-def _worker(conn) -> None:
+def chroma_work(seconds: float) -> int:
+    """Upserts of 1,000 random vectors (with the metadata ingest writes) into a scratch collection, back to
+    back; returns how many vectors went in."""
+    import tempfile
+
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    global _collection
+    if _collection is None:
+        client = chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="tipkg-probe-"),
+                                           settings=ChromaSettings(anonymized_telemetry=False))
+        _collection = client.get_or_create_collection("probe", embedding_function=None,
+                                                      metadata={"hnsw:space": "cosine"})
+    rng, end, done = np.random.default_rng(_collection.count()), time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        start = _collection.count()
+        _collection.upsert(ids=[str(start + k) for k in range(1000)],
+                           embeddings=rng.standard_normal((1000, 384)).astype(np.float32),
+                           metadatas=[{"file": "f.txt", "title": "t", "start": k, "end": k + 1, "text_hash": "h"}
+                                      for k in range(1000)])
+        done += 1000
+    return done
+
+
+_collection = None
+WORK = {"python": python_work, "chroma": chroma_work}
+
+
+def _worker(conn, kind: str) -> None:
     while (seconds := conn.recv()) is not None:
-        conn.send(python_work(seconds))
+        conn.send(WORK[kind](seconds))
 
 
-def one(mode: str) -> dict:
+def one(mode: str, kind: str = "python") -> dict:
     from bench.generate import passage_texts
     from ingest.build import SWITCH_INTERVAL_S
     from retrieval.embeddings import Embedder
@@ -65,7 +97,7 @@ def one(mode: str) -> dict:
     if mode == "process":
         spawn = mp.get_context("spawn")
         here, there = spawn.Pipe()
-        child = spawn.Process(target=_worker, args=(there,), daemon=True)
+        child = spawn.Process(target=_worker, args=(there, kind), daemon=True)
         child.start()
     embedder = threading.Thread(target=embed, daemon=True)
     embedder.start()
@@ -76,7 +108,7 @@ def one(mode: str) -> dict:
             here.send(PHASE_S)
             work += here.recv()
         else:
-            work += python_work(PHASE_S)
+            work += WORK[kind](PHASE_S)
         t1 = time.perf_counter()
         time.sleep(PHASE_S)
         phases.append((t0, t1, time.perf_counter()))
@@ -96,21 +128,23 @@ def one(mode: str) -> dict:
     def rate(a: float, b: float) -> float:
         return (done_by(b) - done_by(a)) / (b - a)
 
-    return {"mode": mode,
+    return {"mode": mode, "work": kind,
             "model_per_s_beside_work": round(statistics.mean(rate(a, b) for a, b, _ in phases), 1),
             "model_per_s_alone": round(statistics.mean(rate(b, c) for _, b, c in phases), 1),
-            "python_work_per_s": round(work / (PHASES * PHASE_S))}
+            "work_per_s": round(work / (PHASES * PHASE_S))}
 
 
 def main() -> None:
-    for mode in ("thread", "thread-short", "process"):
-        out = subprocess.run([sys.executable, "-m", "bench.gil_probe", mode], capture_output=True, text=True,
-                             check=True)
-        print(out.stdout.strip().splitlines()[-1], flush=True)
+    kinds = sys.argv[1:] or list(WORK)
+    for kind in kinds:
+        for mode in ("thread", "thread-short", "process"):
+            out = subprocess.run([sys.executable, "-m", "bench.gil_probe", "--one", mode, kind], capture_output=True,
+                                 text=True, check=True)
+            print(out.stdout.strip().splitlines()[-1], flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        print(json.dumps(one(sys.argv[1])))
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(one(sys.argv[2], sys.argv[3])))
     else:
         main()

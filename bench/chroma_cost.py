@@ -1,0 +1,73 @@
+"""What a Chroma upsert costs with and without a copy of each passage's text.
+
+Upserts N random unit vectors (default 60,000) in batches of 1,000 into a scratch collection, each layout
+in a fresh process, and reports wall and CPU seconds (all the process's threads):
+
+  ingest     what ingest writes: the vector and ingest.build.vector_metadata (no document)
+  documents  the layout before: the passage text as the document, and ten metadata keys
+
+The upsert holds the GIL for its whole call, so its wall time is also time the model thread beside it
+cannot dispatch work (see bench.gil_probe chroma).
+
+Run: python -m bench.chroma_cost [N]   (a few minutes; not part of `make bench`)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+
+LAYOUTS = ("ingest", "documents")
+
+
+def one(layout: str, n: int) -> dict:
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    from bench.generate import passage_texts
+    from bench.run import cpu_seconds
+    from ingest.build import text_hash, vector_metadata
+    from ingest.models import Passage
+
+    texts = passage_texts(n)
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((n, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"doc{i // 20:06d}:p{i % 20:03d}" for i in range(n)]
+    passages = [Passage(pid, pid.split(":")[0], i % 20, t, i * 500, i * 500 + len(t), "")
+                for i, (pid, t) in enumerate(zip(ids, texts))]
+    if layout == "ingest":
+        metas = [vector_metadata(p, "A news story about trafficking", f"{p.doc_id}.txt") for p in passages]
+    else:
+        metas = [{"doc_id": p.doc_id, "file": f"{p.doc_id}.txt", "prefix": p.doc_id[:8],
+                  "title": "A news story about trafficking", "outlet": "Outlet", "start": p.start, "end": p.end,
+                  "ordinal": p.ordinal, "section": "", "text_hash": text_hash(p.text)} for p in passages]
+    client = chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="tipkg-chroma-cost-"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("cost", embedding_function=None, metadata={"hnsw:space": "cosine"})
+    cpu, t = cpu_seconds(), time.perf_counter()
+    for i in range(0, n, 1000):
+        batch = {"ids": ids[i:i + 1000], "embeddings": vectors[i:i + 1000], "metadatas": metas[i:i + 1000]}
+        if layout == "documents":
+            batch["documents"] = texts[i:i + 1000]
+        collection.upsert(**batch)
+    return {"layout": layout, "vectors": collection.count(), "wall_s": round(time.perf_counter() - t, 1),
+            "cpu_s": round(cpu_seconds() - cpu, 1)}
+
+
+def main(n: int) -> None:
+    for layout in LAYOUTS:
+        out = subprocess.run([sys.executable, "-m", "bench.chroma_cost", "--one", layout, str(n)],
+                             capture_output=True, text=True, check=True)
+        print(out.stdout.strip().splitlines()[-1], flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(one(sys.argv[2], int(sys.argv[3]))))
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 60_000)
