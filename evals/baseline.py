@@ -25,7 +25,8 @@ class NaiveRAG:
         if not hits:
             return Answer(question=question, answer="", abstained=False, retrieved=retrieved)
         best = hits[0]
-        text = self.tools.passages([best.passage_id])[best.passage_id]["text"]
+        # "" for a vector the graph lacks (`tipkg doctor` reports those)
+        text = self.tools.passages([best.passage_id]).get(best.passage_id, {}).get("text", "")
         cite = Citation(n=1, passage_id=best.passage_id, document=best.metadata.get("file", ""),
                         title=best.metadata.get("title", ""), start=best.metadata.get("start", 0),
                         end=best.metadata.get("end", 0), quote=text, verified=True)
