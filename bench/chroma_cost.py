@@ -21,34 +21,47 @@ import tempfile
 import time
 
 LAYOUTS = ("ingest", "documents")
+TITLE = "A news story about trafficking"
+
+
+def scratch_collection():
+    """An empty cosine collection in a new temporary folder, opened the way ingest opens its own."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="tipkg-chroma-probe-"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    return client.get_or_create_collection("probe", embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+
+def synthetic_passages(texts: list[str], first: int = 0) -> list:
+    """Passages of 20 per document, numbered from `first`, with the given texts."""
+    from ingest.models import Passage
+
+    return [Passage(f"doc{i // 20:06d}:p{i % 20:03d}", f"doc{i // 20:06d}", i % 20, t, i * 500, i * 500 + len(t), "")
+            for i, t in enumerate(texts, start=first)]
 
 
 def one(layout: str, n: int) -> dict:
-    import chromadb
     import numpy as np
-    from chromadb.config import Settings as ChromaSettings
 
     from bench.generate import passage_texts
     from bench.run import cpu_seconds
     from ingest.build import text_hash, vector_metadata
-    from ingest.models import Passage
 
     texts = passage_texts(n)
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = [f"doc{i // 20:06d}:p{i % 20:03d}" for i in range(n)]
-    passages = [Passage(pid, pid.split(":")[0], i % 20, t, i * 500, i * 500 + len(t), "")
-                for i, (pid, t) in enumerate(zip(ids, texts))]
+    passages = synthetic_passages(texts)
+    ids = [p.passage_id for p in passages]
     if layout == "ingest":
-        metas = [vector_metadata(p, "A news story about trafficking", f"{p.doc_id}.txt") for p in passages]
+        metas = [vector_metadata(p, TITLE, f"{p.doc_id}.txt") for p in passages]
     else:
-        metas = [{"doc_id": p.doc_id, "file": f"{p.doc_id}.txt", "prefix": p.doc_id[:8],
-                  "title": "A news story about trafficking", "outlet": "Outlet", "start": p.start, "end": p.end,
-                  "ordinal": p.ordinal, "section": "", "text_hash": text_hash(p.text)} for p in passages]
-    client = chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="tipkg-chroma-cost-"),
-                                       settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.get_or_create_collection("cost", embedding_function=None, metadata={"hnsw:space": "cosine"})
+        metas = [{"doc_id": p.doc_id, "file": f"{p.doc_id}.txt", "prefix": p.doc_id[:8], "title": TITLE,
+                  "outlet": "Outlet", "start": p.start, "end": p.end, "ordinal": p.ordinal, "section": "",
+                  "text_hash": text_hash(p.text)} for p in passages]
+    collection = scratch_collection()
     cpu, t = cpu_seconds(), time.perf_counter()
     for i in range(0, n, 1000):
         batch = {"ids": ids[i:i + 1000], "embeddings": vectors[i:i + 1000], "metadatas": metas[i:i + 1000]}

@@ -41,25 +41,20 @@ def python_work(seconds: float) -> int:
 def chroma_work(seconds: float) -> int:
     """Upserts of 1,000 random vectors (with the metadata ingest writes) into a scratch collection, back to
     back; returns how many vectors went in."""
-    import tempfile
-
-    import chromadb
     import numpy as np
-    from chromadb.config import Settings as ChromaSettings
+
+    from bench.chroma_cost import TITLE, scratch_collection, synthetic_passages
+    from ingest.build import vector_metadata
 
     global _collection
     if _collection is None:
-        client = chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="tipkg-probe-"),
-                                           settings=ChromaSettings(anonymized_telemetry=False))
-        _collection = client.get_or_create_collection("probe", embedding_function=None,
-                                                      metadata={"hnsw:space": "cosine"})
+        _collection = scratch_collection()
     rng, end, done = np.random.default_rng(_collection.count()), time.perf_counter() + seconds, 0
     while time.perf_counter() < end:
-        start = _collection.count()
-        _collection.upsert(ids=[str(start + k) for k in range(1000)],
+        batch = synthetic_passages(["a passage"] * 1000, first=_collection.count())
+        _collection.upsert(ids=[p.passage_id for p in batch],
                            embeddings=rng.standard_normal((1000, 384)).astype(np.float32),
-                           metadatas=[{"file": "f.txt", "title": "t", "start": k, "end": k + 1, "text_hash": "h"}
-                                      for k in range(1000)])
+                           metadatas=[vector_metadata(p, TITLE, f"{p.doc_id}.txt") for p in batch])
         done += 1000
     return done
 

@@ -67,9 +67,12 @@ def raw_embedding(n: int = 2000, runs: int = 3) -> dict:
     return {**median, "runs": [run["passages_per_s"] for run in timed]}
 
 
+RAW_RUNS = {"before": "raw_embedding", "after": "raw_embedding_after"}  # when -> results key
+
+
 def raw_rate(results: dict) -> float:
     """The model-alone rate the ratios use: the median of every raw run, before and after the scale points."""
-    runs = [r for key in ("raw_embedding", "raw_embedding_after") if key in results for r in results[key]["runs"]]
+    runs = [r for key in RAW_RUNS.values() if key in results for r in results[key]["runs"]]
     return round(statistics.median(runs), 2)
 
 
@@ -208,8 +211,7 @@ def write(results: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
     raw = raw_rate(results)
-    runs = {when: ", ".join(map(str, results[key]["runs"])) for when, key in
-            (("before", "raw_embedding"), ("after", "raw_embedding_after")) if key in results}
+    runs = {when: ", ".join(map(str, results[key]["runs"])) for when, key in RAW_RUNS.items() if key in results}
     lines = [f"# tipkg bench — {results['created']}", "", f"Machine: {results['machine']}", "",
              f"Raw embedding throughput (model alone): **{raw} passages/s**, the median of "
              + "; ".join(f"{runs[w]} {w} the scale points" for w in runs)
@@ -344,8 +346,8 @@ def main() -> None:
             write(results)  # partial results survive an interrupted run
         if results["scale"]:
             print("raw embedding throughput again…", flush=True)
-            results["raw_embedding_after"] = raw_embedding()
-            print(f"  {results['raw_embedding_after']}", flush=True)
+            results[RAW_RUNS["after"]] = raw_embedding()
+            print(f"  {results[RAW_RUNS['after']]}", flush=True)
         results["total_s"] = round(time.perf_counter() - started, 1)
         write(results)
         print((RESULTS / "results.md").read_text())

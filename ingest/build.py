@@ -133,9 +133,10 @@ def _sharing_cores_with_model():
     """Lets the embedding thread keep pace while this one works.
 
     The model dispatches each torch op from Python, so it needs the GIL for a moment between ops; with
-    the default 5 ms switch interval it queues behind dedup, extraction and Chroma's bookkeeping, and in
-    `python -m bench.gil_probe` it embedded at roughly the rate it reaches beside a busy *process* only
-    once the interval was 0.5 ms (end to end at 10k passages the gain was within the machine's noise).
+    the default 5 ms switch interval it queues behind dedup and extraction, and in `python -m
+    bench.gil_probe` it embedded at roughly the rate it reaches beside a busy *process* only once the
+    interval was 0.5 ms (end to end at 10k passages the gain was within the machine's noise). Chroma's
+    upsert is no help either way: it keeps the GIL for its whole call (`bench.gil_probe chroma`).
     Everything alive after chunking lives to the end of the run, so the cyclic GC's full collections
     (each one holds the GIL) need not walk it again."""
     old = sys.getswitchinterval()

@@ -266,13 +266,13 @@ def test_html_and_markdown_loaders(scratch, embedder, nlp, graph, tmp_path):
     assert "Scam compounds" in titles and "Notes on Zambia" in titles
 
 
-def test_chroma_round_trip_with_the_real_model(built_corpus, embedder):
+def test_chroma_round_trip_with_the_real_model(built_corpus, embedder, graph):
     settings, _ = built_corpus
     store = VectorStore(settings)
     hits = store.query(embedder.embed_one("a web crawler that searches for known child sexual abuse material"), 3)
     assert hits and hits[0].metadata["file"].startswith("000")
     assert hits[0].score > 0.5
-    with Graph(settings) as g:  # Chroma holds the vector and where to cite; the text is the graph's
-        text = g.read("MATCH (p:Passage {passage_id: $id}) RETURN p.text AS t", id=hits[0].passage_id)[0]["t"]
+    # Chroma holds the vector and where to cite; the text is the graph's
+    text = graph.read("MATCH (p:Passage {passage_id: $id}) RETURN p.text AS t", id=hits[0].passage_id)[0]["t"]
     assert "Project Arachnid" in text
     assert hits[0].metadata["text_hash"] == text_hash(text)
