@@ -7,9 +7,10 @@ the project then never starts or stops a Neo4j of its own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +64,15 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
+
+    @field_validator("chroma_collection")
+    @classmethod
+    def _chroma_name(cls, name: str) -> str:
+        # Chroma's own rule, checked here so that a bad name fails at start-up, not after a long ingest
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]", name) or ".." in name:
+            raise ValueError("a Chroma collection name has 3-512 letters, digits, '.', '_' or '-', starts and "
+                             "ends with a letter or digit, and has no '..'")
+        return name
 
     @property
     def managed_neo4j(self) -> bool:

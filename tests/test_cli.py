@@ -45,3 +45,13 @@ def test_ask_human_output_and_bad_batch(built_corpus, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "--batch", str(bad)], capture_output=True,
                           text=True, env=env, timeout=300)
     assert proc.returncode == 1 and "bad.jsonl:1: not JSON" in proc.stderr
+
+
+def test_bad_settings_are_named_without_a_traceback():
+    for var, value, says in [("TIPKG_CHROMA_COLLECTION", "x", "3-512 letters"),
+                             ("TIPKG_UI_PORT", "abc", "valid integer")]:
+        proc = subprocess.run([sys.executable, "-m", "ui.cli", "urls"], capture_output=True, text=True,
+                              env=dict(os.environ, **{var: value}), timeout=120)
+        assert proc.returncode == 2
+        assert f"{var}={value!r}" in proc.stderr and says in proc.stderr
+        assert "Traceback" not in proc.stderr + proc.stdout

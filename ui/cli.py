@@ -12,6 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -28,7 +29,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail("bad setting: " + "; ".join(_setting_problem(e) for e in exc.errors()), code=2)
+
+
+def _setting_problem(error: dict) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    env = name if name.isupper() else f"TIPKG_{name.upper()}"  # fields read under another name carry it
+    secret = any(w in name.lower() for w in ("password", "key"))
+    return f"{env}{'' if secret else '=' + repr(error['input'])}: {error['msg']}"
 
 
 def _fail(message: str, code: int = 1) -> None:
