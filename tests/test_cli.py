@@ -55,3 +55,12 @@ def test_bad_settings_are_named_without_a_traceback():
         assert proc.returncode == 2
         assert f"{var}={value!r}" in proc.stderr and says in proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_a_secret_setting_is_named_but_its_value_never_shown():
+    from ui.cli import _setting_problem
+
+    for name in ("NEO4J_PASSWORD", "neo4j_password", "llm_api_key"):
+        line = _setting_problem({"loc": (name,), "input": "hunter2", "msg": "bad"})
+        assert "hunter2" not in line and line.endswith(": bad")
+    assert _setting_problem({"loc": ("ui_port",), "input": "abc", "msg": "bad"}) == "TIPKG_UI_PORT='abc': bad"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import typing
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -12,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -38,8 +39,17 @@ def _settings() -> Settings:
 def _setting_problem(error: dict) -> str:
     name = str(error["loc"][0]) if error["loc"] else "?"
     env = name if name.isupper() else f"TIPKG_{name.upper()}"  # fields read under another name carry it
-    secret = any(w in name.lower() for w in ("password", "key"))
-    return f"{env}{'' if secret else '=' + repr(error['input'])}: {error['msg']}"
+    return f"{env}{'' if name in _secret_names() else '=' + repr(error['input'])}: {error['msg']}"
+
+
+def _secret_names() -> set[str]:
+    """Every name a SecretStr setting is read under: its value is never echoed."""
+    names = set()
+    for field, info in Settings.model_fields.items():
+        if SecretStr in typing.get_args(info.annotation) or info.annotation is SecretStr:
+            names.add(field)
+            names.update(getattr(info.validation_alias, "choices", []))
+    return names
 
 
 def _fail(message: str, code: int = 1) -> None:
