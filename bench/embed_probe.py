@@ -1,43 +1,60 @@
-"""Why ingest cannot fully hide its other work behind the model on a small machine: embedding
-throughput of the model alone with 1 and 2 torch threads, and with the batch sizes ingest could use.
-`python -m bench.embed_probe [N]` prints one JSON object (measured side by side, same passages)."""
+"""How the embedder's two layouts share a small machine: one model whose every op uses all cores (what a
+question goes through) and one single-threaded copy of the model per core (what ingest batches go through),
+each alone and beside a thread of busy Python work (the kind dedup and extraction do).
+
+With one model on all cores, each op ends at a barrier that waits for its slowest thread; when the Python
+thread takes a core from one of them, the others wait too. Copies of the model do not wait for each other.
+
+`python -m bench.embed_probe [N]` prints one JSON line per run: the model's passages/s and how much Python
+work got done beside it (same N passages each run, the layouts alternated; about three minutes at N=1000).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import threading
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def main(n: int = 2048) -> dict:
-    import torch
+def run(embedder, texts: list[str], busy: bool) -> dict:
+    from bench.gil_probe import python_work
 
+    stop, work = threading.Event(), [0]
+
+    def beside() -> None:
+        while not stop.is_set():
+            work[0] += python_work(0.5)
+
+    thread = threading.Thread(target=beside, daemon=True)
+    if busy:
+        thread.start()
+    t = time.perf_counter()
+    embedder.embed(texts)
+    seconds = time.perf_counter() - t
+    stop.set()
+    if busy:
+        thread.join()
+    return {"passages_per_s": round(len(texts) / seconds, 1), "python_work_per_s": round(work[0] / seconds)}
+
+
+def main(n: int = 1000) -> None:
     from bench.generate import passage_texts
     from retrieval.embeddings import Embedder
 
-    texts = passage_texts(n)
-    e = Embedder()
-    e.embed(texts[:64])
-
-    def rate(batch: int) -> float:
-        t = time.perf_counter()
-        for i in range(0, len(texts), batch):
-            e.embed(texts[i:i + batch])
-        return round(len(texts) / (time.perf_counter() - t), 1)
-
-    out = {"passages": len(texts), "cores": os.cpu_count(), "torch_threads_default": torch.get_num_threads()}
-    out["one_call_per_s"] = rate(len(texts))
-    for b in (256, 1024):
-        out[f"batches_of_{b}_per_s"] = rate(b)
-    default = torch.get_num_threads()
-    torch.set_num_threads(1)
-    out["one_thread_one_call_per_s"] = rate(len(texts))
-    torch.set_num_threads(default)
-    return out
+    texts = passage_texts(n + 128)
+    layouts = {"one model on all cores": Embedder(workers=1), "a copy per core": Embedder()}
+    for e in layouts.values():
+        e.embed(texts[:128])  # loads, and starts the copies' threads
+    for busy in (False, True):
+        for _ in range(2):
+            for name, e in layouts.items():
+                print(json.dumps({"layout": name, "beside": "busy Python thread" if busy else "nothing",
+                                  **run(e, texts[128:], busy)}), flush=True)
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 2048)))
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

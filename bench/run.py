@@ -256,8 +256,8 @@ def write(results: dict) -> None:
                               "graph; 'waiting for vectors' is how long the rest then waited for it):")
         if all(p.get("stage_thread_cpu_s") for p in results["scale"]):
             lines += _stage_table(results["scale"], "stage_thread_cpu_s",
-                                  "CPU seconds of the thread that ran each stage (for vectors, the thread that "
-                                  "drives the model, one of its two compute threads):")
+                                  "CPU seconds of the thread that ran each stage (for vectors, that thread and "
+                                  "the threads that run the model):")
         if results["raw_embedding"].get("cpu_s") and all(p.get("ingest_cpu_s") for p in results["scale"]):
             per_passage = results["raw_embedding"]["cpu_s"] / results["raw_embedding"]["passages"]
             lines += ["", "CPU seconds during ingest, beside what the model needed for the same passages when it ran "
@@ -268,6 +268,15 @@ def write(results: dict) -> None:
                 c = p["ingest_cpu_s"]
                 lines.append(f"| {p['passages']} | {c['tipkg']} | {c['neo4j']} | {p['passages'] * per_passage:.0f} | "
                              f"{(c['tipkg'] + (c['neo4j'] or 0)) / p['ingest_s']:.2f} |")
+        if all("model_per_s_after_rest" in p for p in results["scale"]):
+            lines += ["", f"The model's speed inside ingest (alone: {raw} passages/s): its batches that started while "
+                      "the rest of ingest (dedup, extraction, graph writes) ran, and those after; Chroma's upserts "
+                      "run beside both:", "",
+                      "| passages | rest of ingest s | model passages/s beside it | model passages/s after it |",
+                      "|---|---|---|---|"]
+            for p in results["scale"]:
+                lines.append(f"| {p['passages']} | {p['rest_of_ingest_s']} | {p['model_per_s_beside_rest']} | "
+                             f"{p['model_per_s_after_rest'] or '–'} |")
         lines += _growth(results["scale"])
         lines += ["", "![scale](scale.png)"]
         _plot(results)

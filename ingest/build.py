@@ -82,8 +82,8 @@ class IngestSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-    # CPU of the thread that ran each stage (for vectors, the thread driving the model, not its other
-    # compute thread): what a stage takes from the cores the model would otherwise have.
+    # CPU of the thread that ran each stage (for vectors, that thread and the model's workers): what a
+    # stage takes from the cores the model would otherwise have.
     thread_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def print(self, console: Console) -> None:
@@ -560,6 +560,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
 
         embedder = Embedder()
     task = progress.add_task("embed passages", total=len(todo))
+    worker_cpu = getattr(embedder, "worker_cpu_seconds", 0.0)
 
     def upsert(batch, vectors):
         metas = [vector_metadata(p, *titles[p.doc_id]) for p in batch]
@@ -579,6 +580,8 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
             pending = upserter.submit(upsert, batch, vectors)
         if pending is not None:
             pending.result()
+    summary.thread_cpu_seconds["vectors"] = (summary.thread_cpu_seconds.get("vectors", 0.0)
+                                             + getattr(embedder, "worker_cpu_seconds", 0.0) - worker_cpu)
     if stop.is_set():
         return
     summary.embedded = len(todo)
