@@ -75,9 +75,12 @@ class Embedder:
         return self.embed([text])[0]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stops the copies' threads and drops the copies; a later large embed starts them again."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+                self._free = queue.Queue()  # a restart must not lend the one model out twice
 
     def _encode(self, model, texts: list[str]) -> np.ndarray:
         return model.encode(

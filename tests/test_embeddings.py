@@ -58,6 +58,14 @@ def test_a_failed_batch_raises_and_the_embedder_still_works(two_workers, monkeyp
     assert two_workers.embed(_texts(40)).shape == (40, 384)
 
 
+def test_a_closed_embedder_starts_its_workers_again(two_workers):
+    two_workers.embed(_texts(40))
+    two_workers.close()
+    assert two_workers._pool is None
+    assert two_workers.embed(_texts(40)).shape == (40, 384)
+    assert two_workers._free.qsize() == 2  # each copy once, never the shared model twice
+
+
 def test_a_few_texts_use_the_one_model_without_starting_workers():
     e = Embedder(batch_size=8, workers=2)
     v = e.embed(_texts(15))  # fewer than two batches
