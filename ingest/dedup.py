@@ -7,10 +7,11 @@ earliest one's, which is the copy retrieval shows.
 
 Finding the pairs is an exact set-similarity join with prefix filtering (AllPairs, Bayardo et al.
 2007): shingles are ordered rarest first, and a sentence is indexed under only the first few of them,
-as many as could be missing from a match. Any pair over the threshold must share one of those, so
-no pair is missed, and the shingles that templated text repeats everywhere mostly stay out of the
-index. Identical sentences are grouped first, and shingles in more than BOILERPLATE_SENTENCES
-distinct sentences are never indexed, which bounds the candidate lists as the corpus grows.
+two more than could be missing from a match. Any pair over the threshold must share two of those, so
+no pair is missed, candidates that share only one need no check, and the shingles that templated
+text repeats everywhere mostly stay out of the index. Identical sentences are grouped first, and
+shingles in more than BOILERPLATE_SENTENCES distinct sentences are never indexed, which bounds the
+candidate lists as the corpus grows.
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ def carries(quote: str, text: str) -> bool:
     return any(_containment(q, _shingles(text[a:b])) >= CONTAINMENT for a, b in sentence_spans(text))
 
 
-def _prefix_length(size: int) -> int:
-    # A match needs ceil(CONTAINMENT * size) shared shingles, so at most the rest can be missing;
-    # one more than that is the prefix every match must touch. (The epsilon keeps 0.7 * 10 at 7.)
-    return size - math.ceil(CONTAINMENT * size - 1e-9) + 1
+def _needed(size: int) -> int:
+    """Shared shingles a sentence of `size` shingles needs to be contained in another. (The epsilon
+    keeps 0.7 * 10 at 7.)"""
+    return math.ceil(CONTAINMENT * size - 1e-9)
 
 
 def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[DuplicateLink]:
@@ -67,7 +68,7 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
     # quote that a hundred outlets carry verbatim costs one entry, not a hundred.
     groups: dict[frozenset[int], list[tuple[str, str]]] = defaultdict(list)  # shingles -> [(passage, doc)]
     for p in passages:
-        for a, b in sentence_spans(p.text):
+        for a, b in p.sentences:
             if len(p.text[a:b].split()) >= MIN_SENTENCE_WORDS:
                 groups[frozenset(map(hash, _shingles(p.text[a:b])))].append((p.passage_id, p.doc_id))
     shingle_sets = list(groups)
@@ -87,18 +88,27 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
             link([a], members[i + 1:], 1.0)
 
     # Smaller sentences are indexed first, so when a sentence probes the index every possible partner
-    # of its size or smaller is already there, and each pair is met once.
+    # of its size or smaller is already there, and each pair is met once. A partner j may miss at most
+    # size - needed of its shingles, so any match shares at least two of j's first size - needed + 2
+    # (rarest first): j is indexed under those, and a candidate met only once is dropped unchecked
+    # unless boilerplate kept some of them out of the index. Most candidates in templated text share
+    # one rare shingle by chance; this spares verifying them.
     index: dict[int, list[int]] = defaultdict(list)
+    needed = [_needed(len(sh)) for sh in shingle_sets]
+    min_hits = [1] * len(shingle_sets)
     for i in sorted(range(len(shingle_sets)), key=lambda i: len(shingle_sets[i])):
         sh = shingle_sets[i]
-        candidates = {j for h in sh for j in index.get(h, ())}
-        for j in candidates:
-            sim = _containment(sh, shingle_sets[j])
-            if sim >= CONTAINMENT:
-                link(groups[sh], groups[shingle_sets[j]], sim)
-        prefix = sorted(sh, key=lambda h: (freq[h], h))[:_prefix_length(len(sh))]
-        for h in prefix:
-            if freq[h] <= BOILERPLATE_SENTENCES:
-                index[h].append(i)
+        hits = Counter(j for h in sh for j in index.get(h, ()))
+        for j, n in hits.items():
+            if n >= min_hits[j]:
+                shared = len(sh & shingle_sets[j])  # j is never larger than sh
+                if shared >= needed[j]:
+                    link(groups[sh], groups[shingle_sets[j]], shared / len(shingle_sets[j]))
+        prefix = sorted(sh, key=lambda h: (freq[h], h))[:len(sh) - needed[i] + 2]
+        indexed = [h for h in prefix if freq[h] <= BOILERPLATE_SENTENCES]
+        sure = len(prefix) - (len(sh) - needed[i])  # shared by any match (2, or fewer in a tiny set)
+        min_hits[i] = max(1, sure - (len(prefix) - len(indexed)))
+        for h in indexed:
+            index[h].append(i)
     links = [DuplicateLink(src, dst, len(sims), round(max(sims), 3)) for (src, dst), sims in pair_sims.items()]
     return sorted(links, key=lambda link: (link.source, link.target))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from ingest.chunk import sentence_spans
 from ingest.entities import Gazetteer, org_kind, slug
 from ingest.models import HeroProfile, Passage
 
@@ -58,7 +57,7 @@ def extract_heroes(passages: list[Passage], ents: dict[str, Ents], gazetteer: Ga
     seen_names: set[str] = set()
     context_seen = False
     for i, p in enumerate(passages):
-        for a, b in sentence_spans(p.text):
+        for a, b in p.sentences:
             sent = p.text[a:b]
             if HERO_CONTEXT.search(sent) or re.search(r"\bheroes\b", sent, re.IGNORECASE):
                 context_seen = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ingest.offsets import span
@@ -41,6 +42,13 @@ class Passage:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans of `text`, found once: dedup, fact derivation and hero profiles all read them."""
+        from ingest.chunk import sentence_spans  # chunk builds Passages, so it imports this module
+
+        return sentence_spans(self.text)
 
     def original_span(self, i: int, j: int) -> tuple[int, int]:
         """Map a span [i, j) of the cleaned passage text back to the original file."""
