@@ -277,6 +277,14 @@ def write(results: dict) -> None:
             for p in results["scale"]:
                 lines.append(f"| {p['passages']} | {p['rest_of_ingest_s']} | {p['model_per_s_beside_rest']} | "
                              f"{p['model_per_s_after_rest'] or '–'} |")
+        if all("ingest_rss_peak_mb" in p for p in results["scale"]):
+            lines += ["", "Resident memory during ingest, sampled each second: the peak, when it came, and the highest "
+                      "while the rest of ingest still ran:", "",
+                      "| passages | peak MB | at s | rest of ingest ended at s | peak before then MB |",
+                      "|---|---|---|---|---|"]
+            for p in results["scale"]:
+                lines.append(f"| {p['passages']} | {p['ingest_rss_peak_mb']} | {p['ingest_rss_peak_at_s']} | "
+                             f"{p['rest_of_ingest_s']} | {p['ingest_rss_peak_before_rest_done_mb'] or '–'} |")
         lines += _growth(results["scale"])
         lines += ["", "![scale](scale.png)"]
         _plot(results)

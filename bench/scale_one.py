@@ -8,6 +8,7 @@ import json
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,6 +57,31 @@ class TimedEmbedder:
         return vectors
 
 
+class RssSampler(threading.Thread):
+    """The process's resident memory once a second: when the peak came tells which stage holds it."""
+
+    def __init__(self, interval_s: float = 1.0):
+        super().__init__(name="bench-rss", daemon=True)
+        self.interval_s = interval_s
+        self.samples: list[tuple[float, int]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self.done.wait(self.interval_s):
+            self.samples.append((time.perf_counter(), me.memory_info().rss))
+
+    def summary(self, t0: float, rest_done: float) -> dict:
+        if not self.samples:
+            return {}
+        at, peak = max(self.samples, key=lambda s: s[1])
+        before = [rss for t, rss in self.samples if t < rest_done]
+        return {"ingest_rss_peak_mb": round(peak / 2**20, 1), "ingest_rss_peak_at_s": round(at - t0, 1),
+                "ingest_rss_peak_before_rest_done_mb": round(max(before) / 2**20, 1) if before else None}
+
+
 def model_rates(batches: list[tuple[float, float, int]], rest_done: float) -> dict:
     """The model's passages/s in batches that started while the rest of ingest (dedup, extraction, graph
     writes) still ran, and in those after: how much that work slows the model down."""
@@ -82,9 +108,13 @@ def main(n: int) -> dict:
         # Where the two cores went: this process (model, pipeline, Chroma) and the Neo4j server.
         neo4j_pid = server.status(settings).pid
         cpu0, neo0 = cpu_seconds(), cpu_seconds(neo4j_pid) if neo4j_pid else 0.0
+        rss = RssSampler()
+        rss.start()
         t0 = time.perf_counter()
         summary = run_ingest(settings, [corpus], tiers_csv=settings.tiers_csv, embedder=timed)
         ingest_s = time.perf_counter() - t0
+        rss.done.set()
+        rss.join()
         cpu_s = {"tipkg": round(cpu_seconds() - cpu0, 1),
                  "neo4j": round(cpu_seconds(neo4j_pid) - neo0, 1) if neo4j_pid else None}
     # The rest of ingest ended when the main thread began to wait for the vectors (the count after it is short).
@@ -104,6 +134,7 @@ def main(n: int) -> dict:
         "ingest_cpu_s": cpu_s,
         "rest_of_ingest_s": round(rest_s, 2),
         **model_rates(timed.batches, t0 + rest_s),
+        **rss.summary(t0, t0 + rest_s),
         "nodes": nodes,
         "relationships": rels,
         "neo4j_writes_per_s": round((nodes + rels) / max(summary.seconds.get("graph", 1e-9), 1e-9), 1),
