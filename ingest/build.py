@@ -474,15 +474,13 @@ def _document_groups(docs, passages_by_doc, size: int):
 
 def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
     facts: dict[tuple[str, str, str], dict] = {}
-    # A report-wide fact (a trend the report highlights) gathers a share of all passages: a list's `in`
-    # made collecting them quadratic in the corpus (a minute of CPU at 100k passages).
-    seen: dict[tuple[str, str, str], set[str]] = defaultdict(set)
 
     def add(kind, a, b, pid=None, source=None):
-        row = facts.setdefault((kind, a, b), {"type": kind, "from": a, "to": b, "passage_ids": [], "source": source})
-        if pid and pid not in seen[kind, a, b]:
-            seen[kind, a, b].add(pid)
-            row["passage_ids"].append(pid)
+        # passage_ids is an ordered dict until the end: a report-wide fact (a trend the report highlights)
+        # gathers a share of all passages, and a list's `in` made that quadratic (a minute at 100k).
+        row = facts.setdefault((kind, a, b), {"type": kind, "from": a, "to": b, "passage_ids": {}, "source": source})
+        if pid:
+            row["passage_ids"][pid] = None
 
     for a in gaz.actors:
         if a.key in used["Actor"]:
@@ -502,7 +500,7 @@ def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
             for t in (m for m in in_sent if m.label == "Trend"):
                 for c in (m for m in in_sent if m.label == "Country" and m.key != "USA"):
                     add("OBSERVED_IN", t.key, c.key, pid)
-    return list(facts.values())
+    return [{**row, "passage_ids": list(row["passage_ids"])} for row in facts.values()]
 
 
 def _tier_aliases(tier: str) -> list[str]:
