@@ -67,8 +67,8 @@ up: setup neo4j-start ingest
 	@$(TIPKG) urls
 	@$(TIPKG) ui
 
-eval: neo4j-start
-	$(TIPKG) eval --qa evals/datasets/dev.jsonl
+eval: neo4j-install
+	$(TIPKG) eval --all
 
 test: setup lint
 	$(BIN)/python -m pytest

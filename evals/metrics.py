@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 
 from evals.dataset import QAItem
 
 
-def answer_correct(item: QAItem, answer: str, abstained: bool) -> bool:
+MAX_ANSWER_CHARS = 350  # a single-fact answer longer than this is not "short"
+MAX_LIST_CHARS = 700
+
+
+def facts_correct(item: QAItem, answer: str, abstained: bool) -> bool:
     """Every `must` group has one of its strings in the answer; for unanswerable ones, an abstention."""
     if item.expects_abstention:
         return abstained
@@ -17,10 +22,24 @@ def answer_correct(item: QAItem, answer: str, abstained: bool) -> bool:
     return all(any(s.lower() in low for s in group) for group in item.must)
 
 
+def answer_correct(item: QAItem, answer: str, abstained: bool, n_citations: int) -> bool:
+    """As a reader judges it: every key fact, concise, cited, not an abstention (or an abstention
+    when the question is unanswerable). A list may be longer than a single fact."""
+    if item.expects_abstention:
+        return abstained
+    is_list = item.kind == "aggregate" or len(re.findall(r"\[\d+\]", answer)) >= 3 or answer.count("\n") >= 2
+    limit = MAX_LIST_CHARS if is_list else MAX_ANSWER_CHARS
+    return facts_correct(item, answer, abstained) and n_citations > 0 and len(answer) <= limit
+
+
 def _doc_key(document: str) -> str:
+    """The name a question set uses for a document: the tier table, a numbered file's prefix
+    ('000_…txt' -> '000'), or else the file's stem ('tip2024_laos.txt' -> 'tip2024_laos')."""
     if document.endswith(".csv"):
         return "tiers"
-    return document.split("_", 1)[0].rsplit(".", 1)[0]
+    stem = document.rsplit(".", 1)[0]
+    head = stem.split("_", 1)[0]
+    return head if head.isdigit() else stem
 
 
 def citation_precision(item: QAItem, citations: list[dict], passage_texts: dict[str, str]) -> float | None:

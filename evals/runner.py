@@ -27,7 +27,9 @@ def score_one(item: QAItem, result: dict, texts: dict[str, str]) -> dict:
     return {
         "id": item.id, "kind": item.kind, "question": item.question,
         "answer": result["answer"], "abstained": result["abstained"],
-        "correct": M.answer_correct(item, result["answer"], result["abstained"]),
+        "correct": M.answer_correct(item, result["answer"], result["abstained"], len(result["citations"])),
+        "facts_correct": M.facts_correct(item, result["answer"], result["abstained"]),
+        "chars": len(result["answer"]),
         "expects_abstention": item.expects_abstention,
         "no_citation": (not result["abstained"]) and not result["citations"],
         "citation_precision": M.citation_precision(item, result["citations"], texts),
@@ -46,6 +48,7 @@ def summarize(rows: list[dict]) -> dict:
         out = {
             "n": len(rs),
             "accuracy": sum(r["correct"] for r in rs) / len(rs) if rs else None,
+            "facts_accuracy": sum(r.get("facts_correct", r["correct"]) for r in rs) / len(rs) if rs else None,
             "no_citation_rate": sum(r["no_citation"] for r in rs) / len(rs) if rs else None,
             "citation_precision": M.mean([r["citation_precision"] for r in rs]),
             "citation_recall": M.mean([r["citation_recall"] for r in rs]),

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT / "data" / "corpus"
     tiers_csv: Path = PROJECT_ROOT / "data" / "tip_2024_tiers.csv"
 
+    # the scratch Neo4j that `make eval` ingests each question set's corpus into
+    eval_bolt_port: int = 17688
+    eval_http_port: int = 17475
+
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
 

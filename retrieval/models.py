@@ -45,3 +45,5 @@ class Answer(BaseModel):
     retrieved: list[RetrievedPassage] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
+    abstain_reason: str | None = None  # why it abstained (retrieval.abstain.Reason), when it did
+    answer_type: str | None = None  # what the question asked for (retrieval.answer_types.AnswerType)

@@ -12,19 +12,34 @@ UNANSWERABLE = QAItem(id="t2", kind="unanswerable", question="q", must=[], sourc
 
 
 def test_answer_correct_needs_every_group():
-    assert M.answer_correct(ITEM, "About 27 million people, for labour and sex.", False)
-    assert not M.answer_correct(ITEM, "About 27 million people.", False)
-    assert M.answer_correct(ITEM, "27 MILLION ... LABOR", False)  # case-insensitive
+    assert M.answer_correct(ITEM, "About 27 million people, for labour and sex. [1]", False, 1)
+    assert not M.answer_correct(ITEM, "About 27 million people. [1]", False, 1)
+    assert M.answer_correct(ITEM, "27 MILLION ... LABOR [1]", False, 1)  # case-insensitive
+
+
+def test_correct_means_cited_and_concise():
+    assert not M.answer_correct(ITEM, "About 27 million people, for labour.", False, 0)  # no citation
+    long = "About 27 million people, for labour. " + "More words that pad the answer out. " * 10
+    assert M.facts_correct(ITEM, long, False)
+    assert not M.answer_correct(ITEM, long, False, 1)  # over 350 characters for a single fact
+    listing = QAItem(id="t3", kind="aggregate", question="q", must=[["27 million"]])
+    assert M.answer_correct(listing, "27 million " + "x" * 500, False, 1)  # a list may run to 700
 
 
 def test_empty_and_abstained_answers_are_wrong_for_answerable():
-    assert not M.answer_correct(ITEM, "", False)
-    assert not M.answer_correct(ITEM, "27 million for labor", True)  # abstained on an answerable question
+    assert not M.answer_correct(ITEM, "", False, 0)
+    assert not M.answer_correct(ITEM, "27 million for labor", True, 1)  # abstained on an answerable question
 
 
 def test_unanswerable_is_right_only_when_abstaining():
-    assert M.answer_correct(UNANSWERABLE, "The sources don't say.", True)
-    assert not M.answer_correct(UNANSWERABLE, "Something confident.", False)
+    assert M.answer_correct(UNANSWERABLE, "The sources don't say.", True, 0)
+    assert not M.answer_correct(UNANSWERABLE, "Something confident.", False, 1)
+
+
+def test_document_keys_for_numbered_and_named_files():
+    assert M._doc_key("003_fe0cd9c7f2d671fe.txt") == "003"
+    assert M._doc_key("tip2024_south_korea.txt") == "tip2024_south_korea"
+    assert M._doc_key("tip_2024_tiers.csv") == "tiers"
 
 
 def test_citation_precision_checks_quote_inside_passage_and_source():

@@ -203,14 +203,26 @@ def eval_main(
     mode: str = typer.Option("default", help="default or llm."),
     out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
+    sets: list[str] = typer.Option([], "--set", help="A shipped set by name (dev, holdout, paraphrase, chapters, "
+                                   "chapters_blind), run on its own corpus in a scratch store. Repeatable."),
+    all_sets: bool = typer.Option(False, "--all", help="Every shipped set, each on its corpus in a scratch store."),
 ) -> None:
     """Run a question set: accuracy, citations, abstention, retrieval, latency."""
     if ctx.invoked_subcommand is not None:
         return
     from evals.runner import run_eval
 
+    if sets or all_sets:
+        from evals.suites import run_suites, summary_table
+
+        try:
+            results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console)
+        except ValueError as exc:
+            _fail(str(exc))
+        console.print(summary_table(results))
+        return
     if qa is None:
-        _fail("give --qa FILE.jsonl (the shipped dev set: evals/datasets/dev.jsonl)")
+        _fail("give --qa FILE.jsonl, --set NAME or --all")
     s = _settings()
     try:
         run_dir = run_eval(s, qa, mode=mode, out=out, with_baseline=baseline, console=console)

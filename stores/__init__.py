@@ -1,0 +1,1 @@
+"""The stores and models both ingest and retrieval use: Chroma, the embedder, the reranker."""

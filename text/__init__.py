@@ -1,0 +1,1 @@
+"""Text utilities shared by ingest and retrieval: sentences, names, shingles, offsets."""
