@@ -80,7 +80,8 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
-	$(BIN)/ruff check kg ingest retrieval ui evals tests bench
+	$(BIN)/ruff check text kg stores ingest retrieval ui evals tests bench
+	$(BIN)/lint-imports
 
 clean: neo4j-stop
 	rm -rf .tipkg .pytest_cache $(VENV)

@@ -12,12 +12,13 @@ work got done beside it (same N passages each run, the layouts alternated; about
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from stores.offline import ensure_offline
+
+ensure_offline()
 
 
 def run(embedder, texts: list[str], busy: bool) -> dict:
@@ -43,7 +44,7 @@ def run(embedder, texts: list[str], busy: bool) -> dict:
 
 def main(n: int = 1000) -> None:
     from bench.generate import passage_texts
-    from retrieval.embeddings import Embedder
+    from stores.embeddings import Embedder
 
     texts = passage_texts(n + 128)
     layouts = {"one model on all cores": Embedder(workers=1), "a copy per core": Embedder()}

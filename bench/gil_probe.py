@@ -71,7 +71,7 @@ def _worker(conn, kind: str) -> None:
 def one(mode: str, kind: str = "python") -> dict:
     from bench.generate import passage_texts
     from ingest.build import SWITCH_INTERVAL_S
-    from retrieval.embeddings import Embedder
+    from stores.embeddings import Embedder
 
     if mode == "thread-short":
         sys.setswitchinterval(SWITCH_INTERVAL_S)

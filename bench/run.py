@@ -22,7 +22,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from stores.offline import ensure_offline
+
+ensure_offline()
 
 from kg import server
 from kg.settings import PROJECT_ROOT, Settings
@@ -50,7 +52,7 @@ def raw_embedding(n: int = 1500, runs: int = 3, neo4j_pid: int | None = None) ->
     a ratio that meets its target and one that misses it. The bench's Neo4j server is up meanwhile: its
     CPU in each run is recorded, to tell its background work (after a large ingest) from the machine's."""
     from bench.generate import passage_texts
-    from retrieval.embeddings import Embedder
+    from stores.embeddings import Embedder
 
     texts = passage_texts(n * runs)
     e = Embedder()
@@ -177,7 +179,7 @@ def llm_timings(settings: Settings, agent) -> dict:
         return {"skipped": "llama-cpp-python not installed (extra `llm`)"}
     from retrieval.agent import Agent
 
-    llm_agent = Agent(settings.model_copy(update={"llm_provider": "llamacpp"}), mode="llm", embedder=agent._embedder)
+    llm_agent = Agent(settings.model_copy(update={"llm_provider": "llamacpp"}), mode="llm", embedder=agent.embedder)
     qs = ["How much does the Cuban government collect from its medical missions?",
           "What does Project Arachnid do?", "Who led Operation Synergia?",
           "How many people are exploited worldwide?", "What did Maria Werlau expose?"]

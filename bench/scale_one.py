@@ -20,8 +20,8 @@ from kg.driver import Graph
 from kg.settings import Settings
 from kg.writes import delete_everything
 from retrieval.agent import Agent
-from retrieval.embeddings import Embedder
-from retrieval.vectorstore import VectorStore
+from stores.embeddings import Embedder
+from stores.vectorstore import VectorStore
 
 
 def measure_ask(agent: Agent) -> dict:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 
-from retrieval.embeddings import Embedder
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, RetrievedPassage
-from retrieval.vectorstore import VectorStore
+from stores.embeddings import Embedder
+from stores.vectorstore import VectorStore
 
 
 class NaiveRAG:

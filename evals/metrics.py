@@ -7,7 +7,6 @@ import statistics
 
 from evals.dataset import QAItem
 
-
 MAX_ANSWER_CHARS = 350  # a single-fact answer longer than this is not "short"
 MAX_LIST_CHARS = 700
 

@@ -75,8 +75,8 @@ def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | No
     run_dir.mkdir(parents=True, exist_ok=True)
     own_agent = agent is None
     agent = agent or Agent(settings, mode=mode)
-    agent._ensure()
-    baseline = NaiveRAG(agent.store, agent._embedder, agent.tools) if with_baseline else None
+    agent.ensure()
+    baseline = NaiveRAG(agent.store, agent.embedder, agent.tools) if with_baseline else None
     systems = {"tipkg": agent, **({"baseline": baseline} if baseline else {})}
     rows: dict[str, list[dict]] = {name: [] for name in systems}
     agent.ask("warm-up question about the report")  # first call loads models; keep it out of latency

@@ -35,10 +35,10 @@ SUITES = (
 
 def scratch_settings(settings: Settings, suite: Suite) -> Settings:
     """A private Neo4j + Chroma for one suite: its own home and ports, the user's stores untouched."""
-    home = settings.home / "eval-store"
+    home = settings.home / "eval-store" / suite.name
     update = {
         "home": home,
-        "chroma_path": home / f"chroma-{suite.name}",
+        "chroma_path": home / "chroma",
         "chroma_collection": f"tipkg_eval_{suite.name}",
         "bolt_port": settings.eval_bolt_port,
         "http_port": settings.eval_http_port,
@@ -51,8 +51,9 @@ def scratch_settings(settings: Settings, suite: Suite) -> Settings:
 
 
 def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "default",
-               console: Console | None = None, out_root: Path | None = None) -> dict[str, dict]:
-    """Run the named sets (default: all), grouped by suite; returns {set: summary}."""
+               console: Console | None = None, out_root: Path | None = None, reingest: bool = True) -> dict[str, dict]:
+    """Run the named sets (default: all), grouped by suite; returns {set: summary}. `reingest=False`
+    answers from the suite's scratch store as the last run left it (a developer's quick re-run)."""
     from evals.runner import run_eval
     from ingest.build import run_ingest
     from kg import server
@@ -73,11 +74,12 @@ def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "d
         server.install(ss)
         server.start(ss)
         try:
-            with Graph(ss) as g:
-                delete_everything(g)
-            console.print(f"[bold]{suite.name}[/]: ingesting {', '.join(p.name for p in suite.corpus)} "
-                          f"into the scratch store")
-            run_ingest(ss, list(suite.corpus), tiers_csv=ss.tiers_csv, console=Console(quiet=True))
+            if reingest or not (ss.chroma_dir / "chroma.sqlite3").exists():
+                with Graph(ss) as g:
+                    delete_everything(g)
+                console.print(f"[bold]{suite.name}[/]: ingesting {', '.join(p.name for p in suite.corpus)} "
+                              f"into the scratch store")
+                run_ingest(ss, list(suite.corpus), tiers_csv=ss.tiers_csv, console=Console(quiet=True))
             for name in todo:
                 out = (out_root / name) if out_root else None
                 run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=mode, out=out, console=console)

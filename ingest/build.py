@@ -29,7 +29,7 @@ from rich.table import Table
 from ingest.chunk import chunk
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
-from ingest.entities import Gazetteer, Match, org_kind, slug, surname
+from ingest.entities import Gazetteer, Match, org_kind
 from ingest.heroes import extract_heroes, mentions_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
@@ -38,6 +38,7 @@ from kg import writes as W
 from kg.driver import Graph
 from kg.schema import apply_schema
 from kg.settings import Settings
+from text.names import slug, surname
 
 REPORT = {
     "key": "tip-2024",
@@ -212,7 +213,7 @@ def run_ingest(
         raise IngestError("Nothing to ingest: " + ("; ".join(summary.errors) or "no documents found"))
 
     if embedder is None:
-        from retrieval.embeddings import model_path
+        from stores.embeddings import model_path
 
         model_path()  # a missing model fails now, not after the graph is written
     with _sharing_cores_with_model(), _progress(console) as progress, Graph(settings) as graph:
@@ -550,7 +551,7 @@ class _VectorWriter(threading.Thread):
 
 
 def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress, stop: threading.Event) -> None:
-    from retrieval.vectorstore import VectorStore
+    from stores.vectorstore import VectorStore
 
     store = VectorStore(settings)
     ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
@@ -558,7 +559,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
     have = store.existing([p.passage_id for p in ps])
     todo = [p for p in ps if have.get(p.passage_id, {}).get("text_hash") != text_hash(p.text)]
     if todo and embedder is None:
-        from retrieval.embeddings import Embedder
+        from stores.embeddings import Embedder
 
         embedder = Embedder()
     task = progress.add_task("embed passages", total=len(todo))
@@ -606,7 +607,7 @@ def _embed_text(p: Passage) -> str:
 
 
 def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> None:
-    from retrieval.vectorstore import VectorStore
+    from stores.vectorstore import VectorStore
 
     if not doc_ids:
         return

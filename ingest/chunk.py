@@ -12,31 +12,13 @@ import re
 
 from ingest.clean import Block
 from ingest.models import Passage, RawDocument
-from ingest.offsets import to_runs
+from text.offsets import to_runs
+from text.sentences import sentence_spans
 
 MIN_WORDS = 40
 MAX_WORDS = 200
-_BOUNDARY = re.compile(r"(?P<end>[.!?][\"”’)]?)(?P<gap>\s+)(?=[\"“‘(#]?[A-Z0-9])|(?P<nl>\n+)")
-_ABBREVIATION = re.compile(r"(?:\b[A-Z]|U\.S|U\.N|Sec|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|Nos|Gen|Gov|Amb|e\.g|i\.e|vs|etc|Inc|Ltd|Co)$")
 _PRONOUN_START = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his|they|their)\b", re.IGNORECASE)
 _NAME_START = re.compile(r"^[\"“]?[A-Z][a-z]+(?:\s[A-Z][\w.’'-]+)+")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence boundaries as [start, end) spans of `text`."""
-    spans, start = [], 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group("nl"):
-            spans.append((start, m.start()))
-            start = m.end()
-            continue
-        if m.group("end")[0] == "." and _ABBREVIATION.search(text[max(0, m.start() - 6):m.start()]):
-            continue
-        spans.append((start, m.start("gap")))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
 def _continues_subject(block: Block) -> bool:

@@ -17,21 +17,18 @@ candidate lists as the corpus grows.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from ingest.chunk import sentence_spans
 from ingest.models import Passage
+from text.shingles import CONTAINMENT, shingles
 
-CONTAINMENT = 0.7  # share of the shorter sentence's shingles found in the other
 MIN_SENTENCE_WORDS = 8  # shorter sentences ("He said.") are too common to mean a copy
 # A shingle found in more distinct sentences than this is boilerplate or a template's fixed words, not
 # a sign of copying: it is not indexed, which keeps the join near linear on large, repetitive corpora.
 # Pairs whose only rare-end shared shingles are such boilerplate are not linked (verbatim copies
 # always are, through the groups).
 BOILERPLATE_SENTENCES = 100
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -40,21 +37,6 @@ class DuplicateLink:
     target: str  # the canonical copy
     shared_sentences: int
     similarity: float
-
-
-def _shingles(text: str) -> set[str]:
-    words = _WORD.findall(text.lower())
-    return {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
-
-
-def _containment(a: set, b: set) -> float:
-    return len(a & b) / max(1, min(len(a), len(b)))
-
-
-def carries(quote: str, text: str) -> bool:
-    """Does `text` hold a near-copy of the sentence(s) `quote` (same measure as the dedup links)?"""
-    q = _shingles(quote)
-    return any(_containment(q, _shingles(text[a:b])) >= CONTAINMENT for a, b in sentence_spans(text))
 
 
 def _needed(size: int) -> int:
@@ -70,7 +52,7 @@ def find_duplicates(passages: list[Passage], doc_order: dict[str, int]) -> list[
     for p in passages:
         for a, b in p.sentences:
             if len(p.text[a:b].split()) >= MIN_SENTENCE_WORDS:
-                groups[frozenset(map(hash, _shingles(p.text[a:b])))].append((p.passage_id, p.doc_id))
+                groups[frozenset(map(hash, shingles(p.text[a:b])))].append((p.passage_id, p.doc_id))
     shingle_sets = list(groups)
     freq = Counter(h for sh in shingle_sets for h in sh)
 

@@ -10,7 +10,7 @@ from ingest.build import _embed_text, text_hash, vector_metadata
 from ingest.models import Passage
 from kg.driver import Graph
 from kg.settings import Settings
-from retrieval.vectorstore import VectorStore
+from stores.vectorstore import VectorStore
 
 GRAPH_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
@@ -57,7 +57,7 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
         todo = [rows[pid] for pid in report.missing_vectors + report.stale_vectors]
         if todo:
             if embedder is None:
-                from retrieval.embeddings import Embedder
+                from stores.embeddings import Embedder
 
                 embedder = Embedder()
             passages = [Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "")

@@ -207,13 +207,3 @@ def org_kind(name: str) -> str | None:
         if re.search(rx, name):
             return kind
     return None
-
-
-def surname(name: str) -> str:
-    """The family name a person is also called by: last word, suffixes skipped ('Samson Inocencio Jr.' -> 'Inocencio')."""
-    parts = [p for p in name.split() if p.rstrip(".") not in ("Jr", "Sr")]
-    return parts[-1] if parts else name
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.entities import Gazetteer, org_kind, slug
+from ingest.entities import Gazetteer, org_kind
 from ingest.models import HeroProfile, Passage
+from text.names import slug
 
 HERO_CONTEXT = re.compile(r"\b(TIP|Trafficking in Persons)\s+(Report\s+)?Heroes?\b|\bhonou?red\s+\d+\s+\w*\s*Heroes\b", re.IGNORECASE)
 ROLE = re.compile(

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ingest.offsets import span
+from text.offsets import span
+from text.sentences import sentence_spans
 
 
 @dataclass
@@ -33,11 +34,9 @@ class Passage:
     start: int  # span in the original file's text
     end: int
     section: str = ""
-    # Where each cleaned character sits in the original text, as compact runs (see ingest.offsets):
+    # Where each cleaned character sits in the original text, as compact runs (see text.offsets):
     # lets a quote map back exactly without holding one int per character.
     char_runs: list[int] = field(default_factory=list, repr=False)
-    duplicate_of: str | None = None
-    duplicates: list[str] = field(default_factory=list)
 
     @property
     def words(self) -> int:
@@ -46,21 +45,12 @@ class Passage:
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
         """Sentence spans of `text`, found once: dedup, fact derivation and hero profiles all read them."""
-        from ingest.chunk import sentence_spans  # chunk builds Passages, so it imports this module
 
         return sentence_spans(self.text)
 
     def original_span(self, i: int, j: int) -> tuple[int, int]:
         """Map a span [i, j) of the cleaned passage text back to the original file."""
         return span(self.char_runs, i, j)
-
-
-@dataclass
-class Mention:
-    passage_id: str
-    label: str  # Country | Actor | Trend | Hero | Tier
-    key: str
-    surface: str
 
 
 @dataclass

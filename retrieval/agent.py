@@ -1,8 +1,10 @@
 """The answerer. `Agent(settings).ask(question) -> Answer`.
 
-Steps, in order (the whole workflow is this file):
-  validate -> understand (entities, shape) -> graph template for graph-shaped questions
-  -> otherwise hybrid retrieval -> sentence selection -> abstention checks -> verified citations.
+  validate -> understand (entities, shape, answer type, parts) -> a graph template for graph-shaped
+  questions (retrieval/templates.py) -> else hybrid retrieval -> the text reader (retrieval/reader.py:
+  units, context, cross-encoder, slot filling) -> abstention with a reason (retrieval/abstain.py)
+  -> verified citations (retrieval/citations.py).
+
 Default mode uses no LLM; `mode="llm"` hands the same evidence to a chat model (retrieval/llm.py)
 and keeps only what passes the same citation check.
 """
@@ -15,29 +17,52 @@ import threading
 import time
 import unicodedata
 
-from ingest.chunk import sentence_spans
-from ingest.entities import surname
 from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
-from retrieval import compose
+from retrieval.abstain import SOURCES_DONT_SAY, Reason, abstain
+from retrieval.answer_types import AnswerType, EntityTagger
 from retrieval.citations import finalize, passage_citation, table_citation, verify
-from retrieval.embeddings import Embedder, ModelMissing
+from retrieval.decompose import Part, decompose
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
+from retrieval.reader import Candidate, Reader, entity_forms, quote_span, subject_of
 from retrieval.retrievers import (
     DenseRetriever,
     GraphRetriever,
+    Hit,
     HybridRetriever,
     KeywordRetriever,
     lucene_query,
 )
-from retrieval.understand import EntityLinker, Understanding, fold, understand
-from retrieval.vectorstore import ChromaUnavailable, VectorStore
+from retrieval.templates import Templates
+from retrieval.understand import EntityLinker, Shape, Understanding, understand
+from stores.embeddings import Embedder, ModelMissing
+from stores.reranker import Reranker, RerankerMissing
+from stores.vectorstore import ChromaUnavailable, VectorStore
+from text.names import fold
+from text.shingles import containment, shingles
 
 log = logging.getLogger("tipkg.agent")
-TIER_ORDER = {"Tier 1": 1, "Tier 2": 2, "Tier 2 Watch List": 3, "Tier 3": 4}
-COVERAGE_NOTE = ("The tier table holds every 2024 Tier 3, Tier 2 Watch List and Special Case country, "
-                 "but only some Tier 1 and Tier 2 countries.")
+
+_TYPE_PHRASE = {
+    AnswerType.QUANTITY: "a number", AnswerType.DATE: "a date or year", AnswerType.DURATION: "a duration",
+    AnswerType.PERSON: "who", AnswerType.ORGANIZATION: "which organisation", AnswerType.PLACE: "the place",
+    AnswerType.LAW: "which law", AnswerType.PLAN: "which plan or programme", AnswerType.TIER: "the tier",
+}
+# A question presupposes an act ("which law did X pass", "why did X cut funding"): if the best
+# evidence for it negates or qualifies that act, the premise is false.
+_ACT = re.compile(r"\b(pass|enact|adopt|approv|ratif|sign|open|launch|establish|creat|build|built|fund|"
+                  r"convict|prosecut|arrest|close|ban|increas|decreas|reduc|upgrad|downgrad|provid|allocat|"
+                  r"amend|criminaliz|criminalis|investigat|identif|repatriat|train)\w*", re.IGNORECASE)
+_NEGATED = r"(?:did not|does not|do not|has not|have not|had not|was not|were not|not|no|never|failed to|yet to|without)"
+# "Which (of the) chapters / countries / governments ... X": a list of document subjects
+_BY_DOCUMENT = re.compile(r"\bwhich (?:of (?:the|these) )?(?:chapters|countries|governments|nations|reports)\b|"
+                          r"\bwhich countries['’] chapters\b|\b(?:list|name) the (?:chapters|countries)\b", re.IGNORECASE)
+MAX_TOPIC_PASSAGES = 30
+MAX_TOPIC_UNITS = 60
+TOPIC_MIN = 0.0  # cross-encoder logit: the unit is about the topic asked
+NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the same article, re-published
+_UNFINISHED = re.compile(r"\b(draft|pending|proposed|not yet|still under|under review|awaiting)\b", re.IGNORECASE)
 
 
 class InputError(ValueError):
@@ -54,47 +79,75 @@ def clean_question(q: str, max_chars: int) -> str:
         raise InputError("The question is empty: type a question about the 2024 TIP Report.")
     if len(q) > max_chars:
         raise InputError(f"The question is {len(q)} characters long; the limit is {max_chars}. Shorten it.")
-    if not re.search(r"[A-Za-z]", q):
+    if not re.search(r"[^\W\d_]", q):
         raise InputError("The question has no words in it.")
+    if not re.search(r"[A-Za-z]", q):
+        raise InputError("The sources are in English: ask the question in English.")
     return q
 
 
 class Agent:
-    def __init__(self, settings: Settings, mode: str = "default", embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, mode: str = "default", embedder: Embedder | None = None,
+                 reranker: Reranker | None = None):
         if mode not in ("default", "llm"):
             raise ValueError("mode must be 'default' or 'llm'")
         self.settings, self.mode = settings, mode
-        self._embedder = embedder
+        self._embedder, self._reranker = embedder, reranker
         self._graph: Graph | None = None
+        self._store: VectorStore | None = None
         self._lock = threading.Lock()
         self._linker: EntityLinker | None = None
-        self._version, self._checked_at = "", 0.0  # of the corpus the linker and term weights were built from
-        self._llm = None
+        self._version, self._checked_at = "", 0.0  # of the corpus the linker and the store were opened on
+        self.llm = None  # the chat model of LLM mode, made on first use (retrieval/llm.py)
+        self._tagger = EntityTagger()
+
+    # -- the public surface the UI, evals and bench use ----------------------------------------
+    @property
+    def graph(self) -> Graph:
+        self.ensure()
+        return self._graph
+
+    @property
+    def store(self) -> VectorStore:
+        self.ensure()
+        return self._store
+
+    @property
+    def embedder(self) -> Embedder:
+        self.ensure()
+        return self._embedder
+
+    @property
+    def corpus_version(self) -> str:
+        return self._version
 
     # -- set-up, lazily, so a Neo4j that is down now can be up at the next question ------------
-    def _ensure(self) -> None:
+    def ensure(self) -> None:
         with self._lock:
             if self._embedder is None:
                 self._embedder = Embedder()
+            if self._reranker is None:
+                self._reranker = Reranker()
             if self._graph is None:
                 self._graph = Graph(self.settings)
                 self.tools = GraphTools(self._graph)
-                self.store = VectorStore(self.settings)
-                self.hybrid = HybridRetriever(DenseRetriever(self.store, self._embedder), KeywordRetriever(self.tools),
-                                              GraphRetriever(self.tools))
-                self.cache = compose.SentenceCache(self._embedder)
+                self.templates = Templates(self.tools, self.settings)
+                self.reader = Reader(self._reranker, self._tagger)
             now = time.monotonic()
             if self._linker is not None and now - self._checked_at >= self.settings.refresh_seconds:
-                # A long-lived process (the UI) picks up a re-ingest without a restart.
+                # A long-lived process (the UI) picks up a re-ingest or a repair without a restart:
+                # the entity index, the term statistics and the vector store are all reopened.
                 self._checked_at = now
                 if self.tools.corpus_version() != self._version:
                     self._linker = None
             if self._linker is None:
                 self._version = self.tools.corpus_version()
                 self._checked_at = now
-                df = self.tools.entity_frequency()
-                weights = compose.TermWeights(self.tools.all_passage_texts())
-                self._linker, self._entity_df, self._weights = EntityLinker(self.tools.entity_index()), df, weights
+                self._store = VectorStore(self.settings, create=False)
+                self.hybrid = HybridRetriever(DenseRetriever(self._store, self._embedder),
+                                              KeywordRetriever(self.tools), GraphRetriever(self.tools))
+                self._entity_df = self.tools.entity_frequency()
+                self._linker = EntityLinker(self.tools.entity_index())
 
     def close(self) -> None:
         if self._graph is not None:
@@ -103,21 +156,23 @@ class Agent:
     def status(self) -> dict[str, str]:
         out = {}
         try:
-            self._ensure()
+            self.ensure()
             self._graph.ping()
-            out["neo4j"] = "ok"
+            out["neo4j"] = f"ok ({self.tools.passage_count()} passages)"
         except Neo4jUnavailable as exc:
             out["neo4j"] = str(exc)
             self._linker = None
         except ChromaUnavailable as exc:
             out["neo4j"] = "unknown"
             out["chroma"] = str(exc)
+            self._linker = None
         if "chroma" not in out:
             try:
-                out["chroma"] = f"ok ({self.store.count()} passages)" if self._graph else "not opened"
+                out["chroma"] = f"ok ({self._store.count()} passages)" if self._store else "not opened"
             except Exception as exc:  # noqa: BLE001 - status must never raise
                 out["chroma"] = f"error: {exc}"
-        out["model"] = "all-MiniLM-L6-v2 (offline)" if self._embedder else "not loaded"
+                self._linker = None
+        out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded"
         out["llm"] = self.settings.llm_provider
         return out
 
@@ -127,321 +182,292 @@ class Agent:
         try:
             q = clean_question(question, self.settings.max_question_chars)
         except InputError as exc:
-            return Answer(question=str(question or "")[:200], answer=str(exc), abstained=True, shape="invalid",
-                          error=str(exc))
+            return abstain(str(question or "")[:200], Reason.INVALID_QUESTION, str(exc), shape="invalid",
+                           error=str(exc))
         try:
-            self._ensure()
+            self.ensure()
             u = understand(q, self._linker)
             answer = self._answer(u)
             if self.mode == "llm":
                 from retrieval.llm import rewrite_with_llm
 
                 answer = rewrite_with_llm(self, u, answer)
+            answer = self._verify(answer)
         except Neo4jUnavailable as exc:
             self._linker = None  # re-read the entity index once Neo4j is back
-            return Answer(question=q, answer=f"The knowledge graph is unavailable: {exc}", abstained=True,
-                          shape="error", error=str(exc))
-        except (ChromaUnavailable, ModelMissing) as exc:
-            return Answer(question=q, answer=str(exc), abstained=True, shape="error", error=str(exc))
+            return abstain(q, Reason.ERROR, f"The knowledge graph is unavailable: {exc}", shape="error", error=str(exc))
+        except (ChromaUnavailable, ModelMissing, RerankerMissing) as exc:
+            self._linker = None  # reopen the store at the next question: it may have been rebuilt
+            return abstain(q, Reason.ERROR, str(exc), shape="error", error=str(exc))
         except Exception as exc:
             log.exception("answering failed for %r", q)
-            return Answer(question=q, answer="Something went wrong while answering; the error was logged.",
-                          abstained=True, shape="error", error=f"{type(exc).__name__}: {exc}")
-        answer = self._verify(answer)
+            self._linker = None
+            return abstain(q, Reason.ERROR, "Something went wrong while answering; the error was logged.",
+                           shape="error", error=f"{type(exc).__name__}: {exc}")
         if not answer.retrieved and answer.citations:  # a graph template's evidence is what it cites
             answer.retrieved = [RetrievedPassage(passage_id=c.passage_id, document=c.document, score=1.0)
                                 for c in answer.citations if c.passage_id]
         answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 1)
         return answer
 
-    # -- shapes --------------------------------------------------------------------------------
+    # -- routing -------------------------------------------------------------------------------
     def _answer(self, u: Understanding) -> Answer:
-        missing = self._unknown_terms(u)
-        if missing:  # a name no source contains: nothing to look up, whatever the shape
-            return Answer(question=u.question, shape=u.shape, abstained=True,
-                          answer=f"The sources don't mention {', '.join(missing)}. They cover the 2024 TIP Report: "
-                                 f"its trends, the ten TIP Report Heroes, and 2023/2024 tier placements.")
-        if u.shape == "tier_change" and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.IGNORECASE):
+        missing = self._unknown_focus(u)
+        if missing:  # the question is about a name no source contains: nothing to look up
+            return abstain(u.question, Reason.UNKNOWN_NAME, shape=u.shape,
+                           message=f"{SOURCES_DONT_SAY}: they don't mention {', '.join(missing)}. They cover the "
+                                   f"2024 TIP Report: its trends, the TIP Report Heroes, tier placements and the "
+                                   f"country chapters that were ingested.")
+        parts = decompose(u.question)
+        if len(parts) > 1 and u.shape in (Shape.FACT, Shape.HERO_FACT, Shape.TIER_LOOKUP, Shape.TIER_CHANGE):
+            return self._multi_part(u, parts)
+        if u.shape in (Shape.TIER_CHANGE, Shape.TIER_LOOKUP) and re.match(
+                r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.IGNORECASE):
             # A reason is text, not a table cell: answer from the passages when they give one.
-            text = self._text_answer(u)
+            text = self._text_answer(u, parts[0])
             if not text.abstained:
                 return text
-        if u.shape == "hero_fact" and re.match(r"\s*(who is|who's|who was|tell me about|describe)\b", u.question, re.IGNORECASE):
-            who = self._hero_who(u)
+        if u.shape is Shape.HERO_FACT and re.match(r"\s*(who is|who's|who was|tell me about|describe)\b",
+                                                     u.question, re.IGNORECASE):
+            who = self.templates.hero_who(u)
             if who is not None:
                 return who
-        handler = {
-            "tier_lookup": self._tier_lookup,
-            "tier_change": self._tier_lookup,
-            "tier_list": self._tier_list,
-            "tier_count": self._tier_list,
-            "tier_changes_all": self._tier_changes_all,
-            "hero_list": self._hero_list,
-            "heroes_by_country": self._heroes_by_country,
-            "heroes_in_tier": self._heroes_in_tier,
-            "tier_of_hero_country": self._tier_of_hero_country,
-            "source_outlet": self._source_outlet,
-        }.get(u.shape)
-        if handler is not None:
-            result = handler(u)
-            if result is not None:
-                return result
-        return self._text_answer(u)
+        if u.shape is Shape.SOURCE_OUTLET:
+            return self._source_outlet(u, parts[0])
+        result = self.templates.answer(u)
+        if result is not None:
+            return result
+        if u.shape is Shape.FACT and _BY_DOCUMENT.search(u.question):
+            listed = self._subjects_about(u)
+            if listed is not None:
+                return listed
+        return self._text_answer(u, parts[0])
 
-    def _table_cite(self, cites: list[Citation], row: int, source: str) -> int:
-        for c in cites:
-            if c.passage_id is None and c.start == row:
-                return c.n
-        n = len(cites) + 1
-        cites.append(table_citation(n, self.settings.tiers_csv, row, source))
-        return n
+    def _subjects_about(self, u: Understanding) -> Answer | None:
+        """"Which chapters / countries mention X": every document subject with a unit about X, each cited."""
+        hits = self.hybrid.search(u.question, k=MAX_TOPIC_PASSAGES, vector=self._embedder.embed_one(u.question))
+        rows = [r for r in self.tools.passages([h.passage_id for h in hits]).values() if subject_of(r)]
+        if not rows:
+            return None
+        terms = {w.lower()[:6] for w in u.keywords}
+        cands = self.reader.candidates(rows, terms, limit=MAX_TOPIC_UNITS)
+        best: dict[str, Candidate] = {}
+        for c, score in zip(cands, self._reranker.score(u.question, [f"{subject_of(c.row)}: {c.text}" for c in cands])):
+            c.rerank = score
+            subject = subject_of(c.row)
+            if score >= TOPIC_MIN and (subject not in best or score > best[subject].rerank):
+                best[subject] = c
+        if not best:
+            return abstain(u.question, Reason.WEAK_EVIDENCE, shape=u.shape,
+                           message=f"{SOURCES_DONT_SAY}: no ingested chapter is about this.")
+        cites, items = [], []
+        for subject, c in sorted(best.items()):
+            n = len(cites) + 1
+            cites.append(self._cite(n, c, terms))
+            items.append(f"{subject} [{n}]")
+        return Answer(question=u.question, answer=f"{len(items)} of the ingested chapters: " + "; ".join(items) + ".",
+                      abstained=False, citations=cites, shape=u.shape, answer_type=AnswerType.LIST.value)
 
-    def _tier_lookup(self, u: Understanding) -> Answer | None:
-        country = u.of("Country")[0]
-        info = self.tools.country_tiers(country.key)
+    def _unknown_focus(self, u: Understanding) -> list[str]:
+        """Capitalised names in the question that no passage contains, when nothing else the question
+        names is known: an unknown place beside a known country ("Moscow" in a question about Russia)
+        is left to the reader."""
+        if any(e.label in ("Country", "Actor", "Hero", "Trend") for e in u.entities):
+            return []
+        terms = list(dict.fromkeys(u.proper_terms))
+        missing = [t for t in terms if (q := lucene_query(t)) and not self.tools.term_exists(q)]
+        return missing if missing and len(missing) == len(terms) else []
+
+    # -- text ----------------------------------------------------------------------------------
+    def _focus(self, u: Understanding) -> list:
+        return [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
+
+    def _retrieve(self, u: Understanding) -> tuple[list[dict], list[RetrievedPassage], dict]:
+        t = time.perf_counter()
+        qvec = self._embedder.embed_one(u.question)
+        focus = self._focus(u)
+        hits = self.hybrid.search(u.question, entity_keys=[e.key for e in focus], k=10, vector=qvec)
+        countries = [e for e in u.entities if e.label == "Country"]
+        if countries:
+            known = {h.passage_id for h in hits}
+            names = sorted({n for e in countries for n in (e.name, *e.aliases)})
+            extra = self.tools.subject_passages([e.key for e in countries], names)
+            hits += [Hit(pid, 0.0) for pid in extra if pid not in known]
+        rows_by_id = self.tools.passages([h.passage_id for h in hits])
+        rows, kept, retrieved = [], [], []
+        for h in hits:
+            r = rows_by_id.get(h.passage_id)
+            if not r:
+                continue
+            retrieved.append(RetrievedPassage(passage_id=h.passage_id, document=r["file"], score=round(h.score, 5)))
+            # A passage mostly made of another kept one (an outlet's copy) adds nothing; one that only
+            # shares a boilerplate sentence with it (chapters share many) is other evidence.
+            own = shingles(r["text"])
+            if any(containment(own, other) >= NEAR_COPY for other in kept):
+                continue
+            kept.append(own)
+            rows.append(r)
+        return rows, retrieved, {"retrieve": round((time.perf_counter() - t) * 1000, 1)}
+
+    def _focus_subjects(self, u: Understanding) -> set[str]:
+        return {f for e in u.entities if e.label == "Country" for f in entity_forms(e)}
+
+    def _read(self, u: Understanding, part: Part, rows: list[dict]):
+        terms = {w.lower()[:6] for w in u.keywords}
+        focus = [e for e in self._focus(u) if e.label in ("Country", "Actor", "Hero")]
+        return self.reader.read(u.question, part.answer_type, rows, focus, terms, self._focus_subjects(u),
+                                slot_question=part.text), terms
+
+    def _text_answer(self, u: Understanding, part: Part) -> Answer:
+        rows, retrieved, timings = self._retrieve(u)
+        t = time.perf_counter()
+        reading, terms = self._read(u, part, rows)
+        timings["read"] = round((time.perf_counter() - t) * 1000, 1)
+        base = dict(shape=u.shape, retrieved=retrieved, timings_ms=timings, answer_type=part.answer_type.value)
+        if not reading.chosen:
+            return self._refusal(u, reading, rows, base)
+        absent_years = [y for y in u.years if y != 2024 and not any(str(y) in c.row["text"] for c in reading.chosen)]
+        if absent_years:
+            return abstain(u.question, Reason.MISSING_YEAR, **base,
+                           message=f"{SOURCES_DONT_SAY} anything about {', '.join(map(str, absent_years))} on this. "
+                                   f"{self._coverage_hint(rows)}")
+        best = reading.chosen[0]
+        cites = [self._cite(1, best, terms)]
+        if self._contradicts(u.question, cites[0].quote):
+            return abstain(u.question, Reason.FALSE_PREMISE, citations=cites, **base,
+                           message=f"The sources say otherwise: {self._lead(best, u)}{cites[0].quote} [1]")
+        text = f"{self._lead(best, u)}{cites[0].quote} [1]"
+        if part.answer_type is AnswerType.YESNO:
+            text = ("No. " if re.search(rf"\b{_NEGATED}\b", cites[0].quote, re.IGNORECASE) else "Yes. ") + text
+        return Answer(question=u.question, answer=text, abstained=False, citations=cites, **base)
+
+    def _refusal(self, u: Understanding, reading, rows: list[dict], base: dict) -> Answer:
+        best = reading.best
+        if reading.reason == "NO_FILLER" and best is not None:
+            cite = self._cite(1, best, set())
+            what = _TYPE_PHRASE.get(reading.answer_type, "that detail")
+            return abstain(u.question, Reason.NO_FILLER, citations=[cite], **base,
+                           message=f"{SOURCES_DONT_SAY} {what}. The closest passage says: {cite.quote} [1]")
+        if reading.reason == "OFF_TOPIC":
+            named = ", ".join(e.name for e in self._focus(u)) or "this"
+            return abstain(u.question, Reason.OFF_TOPIC, **base,
+                           message=f"{SOURCES_DONT_SAY} this about {named}. {self._coverage_hint(rows)}")
+        return abstain(u.question, Reason.WEAK_EVIDENCE, **base,
+                       message=f"{SOURCES_DONT_SAY}. {self._coverage_hint(rows)}")
+
+    @staticmethod
+    def _cite(n: int, c: Candidate, terms: set[str]) -> Citation:
+        i, j = quote_span(c, terms)
+        return passage_citation(n, c.row, i, j)
+
+    @staticmethod
+    def _lead(c: Candidate, u: Understanding) -> str:
+        """A quote from a chapter that doesn't name its country is led by it: "Laos: The government ..."."""
+        subject = subject_of(c.row)
+        if subject and fold(subject) not in fold(c.text):
+            return f"{subject}: "
+        return ""
+
+    @staticmethod
+    def _contradicts(question: str, quote: str) -> bool:
+        """The question presupposes an act that the quote negates or calls unfinished."""
+        if re.match(r"\s*(did|does|do|is|are|was|were|has|have)\b", question, re.IGNORECASE):
+            return False  # a yes/no question asserts nothing
+        if re.search(rf"\b{_NEGATED}\b", question, re.IGNORECASE):
+            return False  # it already asks about what was not done
+        asked_move = re.search(r"\b(upgrad|downgrad)", question, re.IGNORECASE)
+        stated_move = re.search(r"\b(?:was|were|been) (upgrad|downgrad)|\b(remain|stay|stayed)(?:ed|s)? on\b", quote,
+                                re.IGNORECASE)
+        if asked_move and stated_move:
+            return (stated_move.group(1) or stated_move.group(2)).lower()[:5] != asked_move.group(1).lower()[:5]
+        # only acts the question asserts as done ("which law did X pass", "X opened ..."), not nouns
+        acts = {m.group(1).lower()[:5] for m in _ACT.finditer(question)
+                if m.group(0).lower().endswith("ed") or re.search(
+                    r"\b(did|does|do|has|have|had)\b(?:\s+\S+){0,3}\s*$", question[:m.start()], re.IGNORECASE)}
+        if not acts:
+            return False
+        for m in _ACT.finditer(quote):
+            if m.group(1).lower()[:5] not in acts:
+                continue
+            before = quote[max(0, m.start() - 40):m.start()]
+            if re.search(rf"\b{_NEGATED}\b(?:\s+\w+){{0,3}}\s*$", before, re.IGNORECASE):
+                return True
+        if re.search(r"\b(pass|enact|adopt|approv|ratif|sign)", question, re.IGNORECASE) and _UNFINISHED.search(quote):
+            return True
+        return False
+
+    def _multi_part(self, u: Understanding, parts: list[Part]) -> Answer:
+        """Each part answered on its own, one citation per part; a part with no answer is named."""
+        rows, retrieved, timings = self._retrieve(u)
         cites: list[Citation] = []
         facts: list[GraphFact] = []
-        if not info or not info["placements"]:
-            asked = u.of("Tier")
-            premise = f" so it was not on the {asked[0].name} list" if asked and TIER_ORDER.get(asked[0].name, 9) >= 3 \
-                else ""
-            msg = (f"The sources don't give {country.name}'s tier. {COVERAGE_NOTE} {country.name} is not in the "
-                   f"table,{premise or ' so in 2024 it was on Tier 1 or Tier 2, but the sources do not say which'}.")
-            if premise:
-                msg = msg.rstrip(".") + " in 2024 (it was on Tier 1 or Tier 2)."
-            return Answer(question=u.question, answer=msg, abstained=True, shape=u.shape)
-        by_year = {p["year"]: p for p in info["placements"]}
-        parts = []
-        for year in (2024, 2023):
-            p = by_year.get(year)
-            if p:
-                n = self._table_cite(cites, p["row"], p["source"])
-                facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=year,
-                                       source=p["source"], citation=n))
-                parts.append((year, p["tier"], n))
-        t24 = by_year.get(2024, {}).get("tier")
-        t23 = by_year.get(2023, {}).get("tier")
-        if t24 and t23:
-            if t24 == t23:
-                move = f"{info['country']} stayed on {t24} in 2024, as in 2023"
-            elif t24 in TIER_ORDER and t23 in TIER_ORDER:
-                word = "upgraded" if TIER_ORDER[t24] < TIER_ORDER[t23] else "downgraded"
-                move = f"{info['country']} was {word} from {t23} (2023) to {t24} (2024)"
-            else:
-                move = f"{info['country']} moved from {t23} (2023) to {t24} (2024)"
-            refs = "".join(f"[{n}]" for _, _, n in parts[:1])
-            text = f"{move} {refs}."
-            # A false premise ("why was X downgraded") gets a plain correction.
-            asked_dir = re.search(r"\b(upgrad|downgrad)", u.question, re.IGNORECASE)
-            if asked_dir and t24 in TIER_ORDER and t23 in TIER_ORDER:
-                actual = "upgrad" if TIER_ORDER[t24] < TIER_ORDER[t23] else ("downgrad" if t24 != t23 else "same")
-                if actual != asked_dir.group(1).lower():
-                    return Answer(question=u.question, answer=f"The question's premise is wrong: {text}",
-                                  abstained=True, citations=cites, graph_facts=facts, shape=u.shape)
-            asked_tier = u.of("Tier")
-            if asked_tier and asked_tier[0].name not in (t24, t23) and not asked_dir:
-                text = f"No. {text}"
-        else:
-            year, tier, n = parts[0]
-            text = f"{info['country']} was on {tier} in {year} [{n}]."
-        return Answer(question=u.question, answer=text, abstained=False, citations=cites, graph_facts=facts,
-                      shape=u.shape)
-
-    def _tier_list(self, u: Understanding) -> Answer | None:
-        tier = u.of("Tier")[0].name
-        year = 2023 if 2023 in u.years and 2024 not in u.years else 2024
-        rows = self.tools.countries_in_tier(tier, year)
-        info = self.tools.tier_info(tier)
-        complete = info.get("coverage") == "complete" and year == 2024
-        if year == 2023:
-            complete = False  # the table gives 2023 only for the countries it lists for 2024
-        cites: list[Citation] = []
-        facts = []
-        if not rows:
-            return Answer(question=u.question, answer=f"The sources list no {tier} countries for {year}.",
-                          abstained=True, shape=u.shape)
-        items = []
-        for r in rows:
-            n = self._table_cite(cites, r["row"], r["source"])
-            facts.append(GraphFact(subject=r["country"], predicate="PLACED_IN", object=tier, year=year,
-                                   source=r["source"], citation=n))
-            items.append(f"{r['country']} [{n}]")
-        if u.shape == "tier_count":
-            if complete:
-                return Answer(question=u.question, answer=f"{len(rows)} countries were on {tier} in {year}: "
-                              + ", ".join(items) + ".", abstained=False, citations=cites, graph_facts=facts,
-                              shape=u.shape)
-            total = info.get("report_total")
-            extra = f" The report placed {total} countries on {tier} in 2024, per the source of the table's Australia row." \
-                if total and year == 2024 else ""
-            return Answer(question=u.question, abstained=True, shape=u.shape, citations=[], graph_facts=facts,
-                          answer=f"The sources don't give the full count. The tier table lists only {len(rows)} "
-                                 f"{tier} countries for {year} ({COVERAGE_NOTE}){extra}")
-        head = f"{tier} in {year}" + ("" if complete else f" (the table lists only some; {len(rows)} shown)")
-        return Answer(question=u.question, answer=f"{head}: " + ", ".join(items) + ".", abstained=False,
-                      citations=cites, graph_facts=facts, shape=u.shape)
-
-    def _tier_changes_all(self, u: Understanding) -> Answer | None:
-        rows = self.tools.tier_changes()
-        want = "up" if re.search(r"upgrad|improv|promot|rose|moved up", u.question, re.IGNORECASE) else \
-            "down" if re.search(r"downgrad|worsen|demot|drop|fell|moved down", u.question, re.IGNORECASE) else None
-        cites: list[Citation] = []
-        items = []
-        for r in rows:
-            if r["rank_2023"] is None or r["rank_2024"] is None or r["tier_2023"] not in TIER_ORDER \
-                    or r["tier_2024"] not in TIER_ORDER:
-                direction = "other"
-            else:
-                direction = "up" if TIER_ORDER[r["tier_2024"]] < TIER_ORDER[r["tier_2023"]] else "down"
-            if want and direction != want:
+        said: list[str] = []
+        missing: list[str] = []
+        used: set[tuple[str, int]] = set()
+        country = next((e for e in u.entities if e.label == "Country"), None)
+        country_name = country.name if country else ""
+        terms = {w.lower()[:6] for w in u.keywords}
+        for part in parts:
+            if part.about_tier:
                 continue
-            for t in u.of("Tier"):  # "to Tier 3" / "from Tier 3" / "onto the Watch List"
-                from_tier = re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
-                if (from_tier and r["tier_2023"] != t.name) or (not from_tier and r["tier_2024"] != t.name):
-                    break
+            reading, _ = self._read(u, part, rows)
+            if not reading.chosen:
+                missing.append(part.text)
+                continue
+            c = reading.chosen[0]
+            if not country_name:
+                country_name = subject_of(c.row) or self._country_in(c.text)
+            if (c.row["passage_id"], c.i) in used:
+                continue
+            used.add((c.row["passage_id"], c.i))
+            n = len(cites) + 1
+            cites.append(self._cite(n, c, terms))
+            said.append(f"{self._lead(c, u)}{cites[-1].quote} [{n}]")
+        for part in parts:
+            if not part.about_tier:
+                continue
+            tier_text = self._tier_sentence(country_name, cites, facts)
+            if tier_text:
+                said.append(tier_text)
             else:
-                n = self._table_cite(cites, r["row"], r["source"])
-                items.append(f"{r['country']} ({r['tier_2023']} → {r['tier_2024']}) [{n}]")
-        if not items:
-            return None
-        label = {"up": "Upgraded", "down": "Downgraded", None: "Changed tier"}[want]
-        return Answer(question=u.question, answer=f"{label} from 2023 to 2024, among the countries in the tier "
-                      f"table: " + "; ".join(items) + ".", abstained=False, citations=cites, shape=u.shape)
+                missing.append(part.text)
+        base = dict(shape=u.shape, retrieved=retrieved, timings_ms=timings, citations=cites, graph_facts=facts)
+        if not said:
+            return abstain(u.question, Reason.WEAK_EVIDENCE, **base,
+                           message=f"{SOURCES_DONT_SAY}. {self._coverage_hint(rows)}")
+        text = " ".join(said)
+        if missing:
+            # Part of the question has no answer in the sources: say what they give and what they don't.
+            text += f" {SOURCES_DONT_SAY} " + "; ".join(f"“{m}”" for m in missing) + "."
+            return abstain(u.question, Reason.PART_MISSING, text, **base)
+        return Answer(question=u.question, answer=text, abstained=False, **base)
 
-    def _hero_rows(self) -> list[dict]:
-        return self.tools.heroes()
+    def _country_in(self, sentence: str) -> str:
+        found = [e for e in self._linker.link(sentence) if e.label == "Country"]
+        return found[0].name if found else ""
 
-    def _hero_cite(self, cites: list[Citation], hero: dict, rows: dict[str, dict]) -> int | None:
-        pid = (hero.get("passage_ids") or [None])[0]
-        row = rows.get(pid)
-        if not row:
+    def _tier_sentence(self, country_name: str, cites: list[Citation], facts: list[GraphFact]) -> str | None:
+        if not country_name:
             return None
-        for c in cites:
-            if c.passage_id == pid:
-                return c.n
-        i, j = compose.sentence_with(row, [hero["name"], surname(hero["name"])])
+        linked = [e for e in self._linker.link(country_name) if e.label == "Country"]
+        if not linked:
+            return None
+        info = self.tools.country_tiers(linked[0].key)
+        placements = [p for p in (info or {}).get("placements", []) if p.get("year") == 2024]
+        if not placements:
+            return None
+        p = placements[0]
         n = len(cites) + 1
-        cites.append(passage_citation(n, row, i, j))
-        return n
+        cites.append(table_citation(n, self.settings.tiers_csv, p["row"], p["source"]))
+        facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=2024,
+                               source=p["source"], citation=n))
+        return f"{info['country']} was on {p['tier']} in 2024 [{n}]."
 
-    def _hero_items(self, heroes: list[dict], describe) -> tuple[list[Citation], list[str]]:
-        """One list item per hero, each cited to the sentence of the profile that names them."""
-        rows = self.tools.passages([h["passage_ids"][0] for h in heroes if h.get("passage_ids")])
-        cites: list[Citation] = []
-        items = []
-        for h in heroes:
-            n = self._hero_cite(cites, h, rows)
-            items.append(describe(h, cites) + (f" [{n}]" if n else ""))
-        return cites, items
-
-    def _hero_list(self, u: Understanding) -> Answer | None:
-        heroes = self._hero_rows()
-        if not heroes:
-            return None
-        cites, items = self._hero_items(heroes, lambda h, _: h["name"] + (f" ({h['country']})" if h.get("country") else ""))
-        lead = "The 2024 TIP Report honored {n} TIP Report Heroes" if re.search(r"\bhow many\b", u.question, re.IGNORECASE) \
-            else "The {n} 2024 TIP Report Heroes"
-        text = lead.format(n=len(heroes)) + ": " + "; ".join(items) + "."
-        return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
-
-    def _heroes_by_country(self, u: Understanding) -> Answer | None:
-        wanted = {c.key for c in u.of("Country")}
-        heroes = [h for h in self._hero_rows() if h.get("iso3") in wanted]
-        names = ", ".join(c.name for c in u.of("Country"))
-        if not heroes:
-            return Answer(question=u.question, abstained=True, shape=u.shape,
-                          answer=f"None of the 2024 TIP Report Heroes in the sources works in {names}.")
-
-        def describe(h, _):
-            orgs = h.get("organizations") or []
-            return h["name"] + (f", {h['role'] + ' at ' if h.get('role') else ''}{orgs[0]}" if orgs else "")
-
-        cites, items = self._hero_items(heroes, describe)
-        return Answer(question=u.question, answer=f"2024 TIP Report Hero from {names}: " + "; ".join(items) + ".",
-                      abstained=False, citations=cites, shape=u.shape)
-
-    def _heroes_in_tier(self, u: Understanding) -> Answer | None:
-        tier = u.of("Tier")[0].name
-        heroes = [h for h in self._hero_rows() if h.get("tier_2024") == tier]
-        if not heroes:
-            return Answer(question=u.question, abstained=True, shape=u.shape,
-                          answer=f"None of the 2024 TIP Report Heroes works in a country the tier table places on "
-                                 f"{tier} in 2024. {COVERAGE_NOTE}")
-
-        def describe(h, cites):
-            return f"{h['name']} ({h['country']}) [{self._table_cite(cites, h['tier_row'], h['tier_source'])}]"
-
-        cites, items = self._hero_items(heroes, describe)
-        return Answer(question=u.question, answer=f"Heroes working in {tier} countries (2024): " + "; ".join(items)
-                      + ".", abstained=False, citations=cites, shape=u.shape)
-
-    def _tier_of_hero_country(self, u: Understanding) -> Answer | None:
-        heroes = self._hero_rows()
-        target = None
-        hero_keys = {e.key for e in u.of("Hero")}
-        for h in heroes:
-            if h["key"] in hero_keys:
-                target = h
-        if target is None:
-            for a in u.of("Actor"):
-                people = self.tools.actor_people(a.key) or {}
-                keys = {p["hero"] for p in people.get("people", []) if p.get("hero")}
-                target = next((h for h in heroes if h["key"] in keys), None)
-                if target:
-                    break
-        if target is None or not target.get("country"):
-            return None
-        rows = self.tools.passages(target["passage_ids"][:1])
-        cites: list[Citation] = []
-        n = self._hero_cite(cites, target, rows)
-        ref = f" [{n}]" if n else ""
-        if not target.get("tier_2024"):
-            return Answer(question=u.question, abstained=True, shape=u.shape, citations=cites,
-                          answer=f"{target['name']} works in {target['country']}{ref}, but the sources don't give "
-                                 f"{target['country']}'s tier. {COVERAGE_NOTE}")
-        m = self._table_cite(cites, target["tier_row"], target["tier_source"])
-        return Answer(question=u.question, abstained=False, shape=u.shape, citations=cites,
-                      graph_facts=[GraphFact(subject=target["country"], predicate="PLACED_IN",
-                                             object=target["tier_2024"], year=2024, source=target["tier_source"],
-                                             citation=m)],
-                      answer=f"{target['name']} works in {target['country']}{ref}, which was on "
-                             f"{target['tier_2024']} in 2024 [{m}].")
-
-    def _hero_who(self, u: Understanding) -> Answer | None:
-        """'Who is X?': the profile sentences that give X's role and organisation."""
-        key = u.of("Hero")[0].key
-        hero = next((h for h in self._hero_rows() if h["key"] == key), None)
-        if hero is None:
-            return None
-        rows = self.tools.passages(hero["passage_ids"])
-        needles = [o for o in hero.get("organizations") or []] + ([hero["role"]] if hero.get("role") else [])
-        picks: list[tuple[dict, int, int]] = []
-        for pid in hero["passage_ids"]:
-            row = rows.get(pid)
-            if not row:
-                continue
-            spans = sentence_spans(row["text"])
-            family = surname(hero["name"])
-            for i, j in spans:
-                sent = row["text"][i:j]
-                if (hero["name"] in sent or family in sent or any(n.lower() in sent.lower() for n in needles)) and \
-                        (i, j) not in [(a, b) for _, a, b in picks]:
-                    if any(n.lower() in sent.lower() for n in needles) or not picks:
-                        picks.append((row, i, j))
-        picks = picks[:2]
-        if not picks:
-            return None
-        cites = [passage_citation(n + 1, row, i, j) for n, (row, i, j) in enumerate(picks)]
-        where = f" ({hero['country']})" if hero.get("country") else ""
-        text = f"{hero['name']}{where}, a 2024 TIP Report Hero: " + " ".join(f"{c.quote} [{c.n}]" for c in cites)
-        return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
-
-    # -- free text -----------------------------------------------------------------------------
-    def _source_outlet(self, u: Understanding) -> Answer:
+    def _source_outlet(self, u: Understanding, part: Part) -> Answer:
         """Who published what the question describes: the best passage's document, plus the outlets
         whose articles carry the same cited text. Outlets are document metadata, found by cleaning
         (bylines, "Source:" lines); a file without one is named by its title instead of a guess."""
-        found = self._text_answer(u)
+        found = self._text_answer(u, Part(part.text, AnswerType.DESCRIPTION, False, False))
         if found.abstained or not found.citations:
             return found
         c = found.citations[0]
@@ -460,86 +486,6 @@ class Agent:
                           else ", whose outlets the files do not name"))
         text = "; ".join(parts) + f": {c.quote} [{c.n}]"
         return found.model_copy(update={"answer": text[0].upper() + text[1:]})
-
-    def _text_answer(self, u: Understanding) -> Answer:
-        t = time.perf_counter()
-        qvec = self._embedder.embed_one(u.question)
-        focus = [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
-        hits = self.hybrid.search(u.question, entity_keys=[e.key for e in focus], k=10, vector=qvec)
-        rows_by_id = self.tools.passages([h.passage_id for h in hits])
-        timings = {"retrieve": round((time.perf_counter() - t) * 1000, 1)}
-        rows, seen_dups = [], set()
-        retrieved = []
-        for h in hits:
-            r = rows_by_id.get(h.passage_id)
-            if not r:
-                continue
-            retrieved.append(RetrievedPassage(passage_id=h.passage_id, document=r["file"], score=round(h.score, 5)))
-            if h.passage_id in seen_dups:
-                continue  # a near-copy of a passage already kept
-            seen_dups.update(d["passage_id"] for d in r["dups"] if d.get("passage_id"))
-            rows.append(r)
-        base = dict(question=u.question, shape=u.shape, retrieved=retrieved, timings_ms=timings)
-        boost = set()
-        for h in u.of("Hero"):
-            boost.update(r["passage_id"] for r in rows if surname(h.name).lower() in r["text"].lower())
-        scored = compose.score_sentences(u, qvec, rows[:8], self.cache, boost, self._entity_df, self._weights)
-        t2 = time.perf_counter()
-        chosen = compose.pick(scored)
-        timings["compose"] = round((time.perf_counter() - t2) * 1000, 1)
-        named = [e for e in focus if e.label in ("Country", "Actor", "Hero")]
-        on_topic = bool(chosen) and any(self._in_sentence(c, e) for c in chosen for e in named)
-        threshold = compose.MIN_SCORE_ON_TOPIC if on_topic else compose.MIN_SCORE
-        if not chosen or chosen[0].score < threshold:
-            return Answer(**base, abstained=True,
-                          answer=f"The sources don't say. {self._coverage_hint(rows)}")
-        absent_years = [y for y in u.years if y != 2024 and not any(str(y) in c.row["text"] for c in chosen)]
-        if absent_years:
-            return Answer(**base, abstained=True,
-                          answer=f"The sources don't say anything about {', '.join(map(str, absent_years))} on this. "
-                                 f"{self._coverage_hint(rows)}")
-        if named and not on_topic:
-            # The best sentence is about something else: look for one that names the entity.
-            alt = [s for s in scored if any(self._in_sentence(s, e) for e in named)]
-            if alt and alt[0].score >= compose.MIN_SCORE_ON_TOPIC and chosen[0].score - alt[0].score <= 0.15:
-                chosen = compose.pick(alt)
-            elif chosen[0].score >= compose.MIN_SCORE + 0.15:
-                pass  # strong evidence that does not repeat the name ("it announced ...") stands
-            else:
-                return Answer(**base, abstained=True, answer=f"The sources don't say this about "
-                              f"{', '.join(e.name for e in named)}. {self._coverage_hint(rows)}")
-        cites = []
-        parts = []
-        for s in chosen:
-            n = len(cites) + 1
-            cites.append(passage_citation(n, s.row, s.i, s.j))
-            parts.append(f"{cites[-1].quote} [{n}]")
-        return Answer(**base, abstained=False, answer=" ".join(parts), citations=cites)
-
-    @staticmethod
-    def _in_sentence(s, e) -> bool:
-        """The sentence names the entity, or opens on a pronoun right after the sentence that does."""
-        def names(text: str) -> bool:
-            low = fold(text)
-            forms = {fold(e.surface), fold(e.name)} | {fold(a) for a in e.aliases if len(a) > 3 or a.isupper()}
-            if e.label == "Hero":  # people are also named by surname alone
-                forms.add(fold(surname(e.name)))
-            return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms)
-
-        if names(s.text):
-            return True
-        spans = [(a, b) for a, b in sentence_spans(s.row["text"]) if b <= s.i]
-        prev = s.row["text"][spans[-1][0]:spans[-1][1]] if spans else ""
-        return bool(re.match(r"\W*(she|he|they|her|his|their|it|its)\b", s.text, re.IGNORECASE)) and names(prev)
-
-    def _unknown_terms(self, u: Understanding) -> list[str]:
-        """Capitalised names in the question that no passage contains at all."""
-        missing = []
-        for term in dict.fromkeys(u.proper_terms):
-            q = lucene_query(term)
-            if q and not self.tools.term_exists(q):
-                missing.append(term)
-        return missing
 
     @staticmethod
     def _coverage_hint(rows: list[dict]) -> str:
@@ -560,6 +506,9 @@ class Agent:
         answer = answer.model_copy(update={"citations": checked})
         final = finalize(answer)
         if not final.abstained and not final.citations:
-            return final.model_copy(update={"abstained": True, "answer": "The sources don't say (no verifiable "
-                                                                         "evidence was found)."})
+            return final.model_copy(update={"abstained": True, "abstain_reason": Reason.UNVERIFIED.value,
+                                            "answer": f"{SOURCES_DONT_SAY} (no verifiable evidence was found)."})
         return final
+
+
+

@@ -26,6 +26,7 @@ class AnswerType(str, Enum):
     LAW = "law"
     PLAN = "plan"
     TIER = "tier"
+    COUNTRY = "country"
     REASON = "reason"
     YESNO = "yes/no"
     LIST = "list"
@@ -34,7 +35,8 @@ class AnswerType(str, Enum):
 
 # Types whose slot a sentence must fill; the rest are answered by a sentence that is about the thing.
 SLOTTED = {AnswerType.QUANTITY, AnswerType.DATE, AnswerType.DURATION, AnswerType.PERSON,
-           AnswerType.ORGANIZATION, AnswerType.PLACE, AnswerType.LAW, AnswerType.PLAN, AnswerType.TIER}
+           AnswerType.ORGANIZATION, AnswerType.PLACE, AnswerType.LAW, AnswerType.PLAN, AnswerType.TIER,
+           AnswerType.COUNTRY}
 
 _ORG_NOUNS = (r"agenc(?:y|ies)|ministr(?:y|ies)|organi[sz]ations?|ngos?|office|bod(?:y|ies)|department|court|"
               r"institutions?|group|company|companies|unit|commission|council|committee|authorit(?:y|ies)|"
@@ -43,6 +45,11 @@ _PLACE_NOUNS = r"city|town|province|region|district|state|place|airport|border|p
 _LAW_NOUNS = r"laws?|acts?|bills?|codes?|articles?|decrees?|legislation|statutes?|amendments?|provisions?|conventions?"
 _PLAN_NOUNS = (r"plans?|programs?|programmes?|strateg(?:y|ies)|mechanisms?|campaigns?|initiatives?|sops?|procedures?|"
                r"policy|policies|projects?|hotlines?|shelters?|systems?|tools?|platforms?")
+
+# "which [up to three words] NOUN", where none of the words is an auxiliary ("what would the draft
+# amendments change" asks for a description, not for a law)
+_AUX = r"(?:is|are|was|were|did|does|do|would|could|can|will|has|have|had|should|might|may)"
+_DET = rf"(?:what|which)(?: (?!{_AUX}\b)[\w'’-]+){{0,3}}"
 
 _Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:\w+ )?(?:years?|months?)\b|"
@@ -55,11 +62,10 @@ _Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
                                  r"\bhow (?:was|is|were|are) .{0,40}\b(?:ranked|rated|graded|placed)\b", re.I)),
     (AnswerType.REASON, re.compile(r"^\W*why\b|\bfor what reason\b|\bwhat (?:led|caused|prompted|explains|reason)\b|"
                                    r"\bon what (?:grounds|basis)\b|\bhow come\b|\bwhat (?:were|was) the reasons?\b", re.I)),
-    (AnswerType.LAW, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_LAW_NOUNS})\b", re.I)),
-    (AnswerType.PLAN, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_PLAN_NOUNS})\b", re.I)),
-    (AnswerType.PLACE, re.compile(rf"^\W*where\b|\b(?:what|which|in what|in which)(?: \w+){{0,2}} (?:{_PLACE_NOUNS})\b", re.I)),
-    (AnswerType.ORGANIZATION, re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_ORG_NOUNS})\b|"
-                                         r"\bwho (?:runs|operates|funds|funded|manages|publishes|published|issues|issued)\b",
+    (AnswerType.LAW, re.compile(rf"\b(?:name|title|number)\b.{{0,40}}\b(?:{_LAW_NOUNS})\b", re.I)),
+    (AnswerType.PLAN, re.compile(rf"\b(?:name|title)\b.{{0,40}}\b(?:{_PLAN_NOUNS})\b", re.I)),
+    (AnswerType.PLACE, re.compile(r"^\W*where\b", re.I)),
+    (AnswerType.ORGANIZATION, re.compile(r"\bwho (?:runs|operates|funds|funded|manages|publishes|published|issues|issued)\b",
                                          re.I)),
     (AnswerType.PERSON, re.compile(r"^\W*who\b|\bwhose\b|\bwhat is the name of\b|\bwhich (?:person|official|"
                                    r"hero|woman|man|activist|ambassador|secretary)\b", re.I)),
@@ -69,8 +75,40 @@ _Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
 ]
 
 
+_HEAD_NOUNS: list[tuple[AnswerType, re.Pattern]] = [
+    (AnswerType.COUNTRY, re.compile(r"country|nation|government|state", re.I)),
+    (AnswerType.ORGANIZATION, re.compile(rf"(?:{_ORG_NOUNS})", re.I)),
+    (AnswerType.PLACE, re.compile(rf"(?:{_PLACE_NOUNS})", re.I)),
+    (AnswerType.LAW, re.compile(rf"(?:{_LAW_NOUNS})", re.I)),
+    (AnswerType.PLAN, re.compile(rf"(?:{_PLAN_NOUNS})", re.I)),
+]
+_WH_PHRASE = re.compile(r"\b(?:what|which)((?: [\w'’-]+){1,4})", re.I)
+
+
+def _head_noun_type(question: str) -> AnswerType | None:
+    """The type named by the noun a "which"/"what" determines: the first word after it (up to four) that
+    names a kind of thing. An auxiliary first ("what would ...") means no noun is determined."""
+    for m in _WH_PHRASE.finditer(question):
+        for w in m.group(1).split():
+            if re.fullmatch(_AUX, w, re.I):
+                break
+            for kind, nouns in _HEAD_NOUNS:
+                if nouns.fullmatch(w):
+                    return kind
+    return None
+
+
+_FIRST = 7  # the duration, date, quantity, tier, reason and name-of patterns outrank the head noun
+
+
 def expected_type(question: str) -> AnswerType:
-    for kind, pattern in _Q_PATTERNS:
+    for kind, pattern in _Q_PATTERNS[:_FIRST]:
+        if pattern.search(question):
+            return kind
+    head = _head_noun_type(question)
+    if head is not None:
+        return head
+    for kind, pattern in _Q_PATTERNS[_FIRST:]:
         if pattern.search(question):
             return kind
     return AnswerType.DESCRIPTION
@@ -80,7 +118,7 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  "hundred|hundreds|thousand|thousands|dozen|dozens|million|millions|billion|half|a third|"
                  "a quarter|double|doubled|doubling|triple|tripled|tripling|single|no")
-_NUMBER = re.compile(rf"\$?\b\d[\d,.]*\s*(?:percent|%|million|billion)?|\b(?:{_NUMBER_WORDS})\b", re.I)
+_NUMBER = re.compile(rf"\$?\b\d[\d,.]*\d(?:\s*(?:percent|%|million|billion))?|\$?\b\d(?:\s*(?:percent|%|million|billion))?|\b(?:{_NUMBER_WORDS})\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:19|20)\d\d\b")
@@ -93,6 +131,12 @@ _LAW = re.compile(rf"\b(?:[A-Z][\w’'-]*\s+){{0,6}}(?:Law|Act|Code|Decree|Bill|
 _PLAN = re.compile(rf"\b(?:national action plan|NAP|action plan|SOPs?|standard operating procedures|referral mechanism|"
                    rf"(?:[A-Z][\w-]*\s+){{1,6}}(?:Plan|Program|Programme|Strategy|Mechanism|Initiative|Campaign))\b|"
                    rf"\b\w+[- ](?:{_PLAN_NOUNS})\b", re.I)
+# "who" is answered by a role as well as by a name: "senior officials owned the facilities"
+_ROLE = re.compile(r"\b(?:(?:senior |high-level |local |government |police |border |immigration |military |"
+                   r"complicit |law enforcement )*(?:officials?|officers?|advisors?|advisers?|judges?|prosecutors?|"
+                   r"inspectors?|employers?|recruiters?|brokers?|traffickers?|soldiers?|guards?|ministers?|"
+                   r"diplomats?|agents?|owners?|operators?|survivors?|activists?|lawyers?|journalists?|"
+                   r"police(?:men|women)?|family members?|relatives?))\b", re.I)
 _REASON = re.compile(r"\b(?:because|due to|owing to|as a result|therefore|thus|since|given|so that|led to|"
                      r"included|including|failed to|did not|despite|lack of|insufficient|inadequate)\b", re.I)
 
@@ -103,6 +147,26 @@ class Filler:
     end: int
     text: str
     kind: AnswerType
+
+
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:more\s+|fewer\s+|[\w-]+\s+)?([a-z][\w-]+)", re.I)
+_NOT_NOUNS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "of", "in", "the", "times"}
+
+
+def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> list[Filler]:
+    """"How many traffickers ...": a number counts only near a word sharing the counted noun's stem
+    ("one trafficker", "14 convicted traffickers"); a number about something else answers nothing."""
+    m = _COUNTED.search(question)
+    if not m:
+        return found
+    words = [w for w in re.findall(r"[a-z][\w-]+", question[m.start():m.end()].lower())[2:] if w not in _NOT_NOUNS]
+    stems = {w[:5] for w in words if len(w) > 3}
+    if not stems:
+        return found
+    near = [mm.start() for mm in re.finditer(r"[A-Za-z][\w-]+", sentence) if mm.group(0).lower()[:5] in stems]
+    if not near:
+        return []
+    return [f for f in found if any(abs(f.start - p) <= 60 for p in near)]
 
 
 class EntityTagger:
@@ -150,6 +214,7 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
 
     if kind is AnswerType.QUANTITY:
         rx(_NUMBER, kind)
+        found = _tied_to_counted_noun(found, sentence, question)
     elif kind is AnswerType.DATE:
         rx(_DATE, kind)
     elif kind is AnswerType.DURATION:
@@ -164,13 +229,33 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
         rx(_REASON, kind)
     elif tagger is not None and kind is AnswerType.PERSON:
         found = tagger.kinds(sentence, EntityTagger._PERSON, kind)
+        if re.match(r"\W*who\b", question, re.I):
+            rx(_ROLE, kind)
     elif tagger is not None and kind is AnswerType.ORGANIZATION:
-        found = tagger.kinds(sentence, EntityTagger._ORG, kind)
+        found = [f for f in tagger.kinds(sentence, EntityTagger._ORG, kind) if f.text[:1].isupper()]
         found += [Filler(m.start(), m.end(), m.group(0), kind) for m in re.finditer(
             r"\b(?:[A-Z][\w’'&-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,7}(?:Ministry|Agency|Police|Office|Commission|"
             r"Council|Committee|Unit|Court|Directorate|Department|Foundation|Association|Service|Center|Centre|"
-            r"Institute|Organization|Bureau)\b|\b(?:NGOs?|civil society|international organizations?)\b", sentence)]
+            r"Institute|Organization|Bureau)\b|\b[A-Z]{2,}s?\b", sentence)]
+        if re.match(r"\W*who\b", question, re.I):
+            # "who runs it" may be answered by a kind of actor; "which NGO" asks to name one
+            found += [Filler(m.start(), m.end(), m.group(0), kind) for m in re.finditer(
+                r"\b(?:NGOs?|civil society(?: organizations?)?|international organizations?|the government|"
+                r"religious (?:groups|organizations))\b", sentence, re.I)]
+    elif tagger is not None and kind is AnswerType.COUNTRY:
+        found = tagger.kinds(sentence, {"GPE"}, kind)
     elif tagger is not None and kind is AnswerType.PLACE:
         found = tagger.kinds(sentence, EntityTagger._PLACE, kind)
-    asked = question.lower()
-    return [f for f in found if f.text.strip().lower() not in asked or kind is AnswerType.REASON]
+    if kind is AnswerType.REASON:
+        return found
+    asked = set(re.findall(r"[a-z0-9]+", question.lower()))
+    # a filler made only of the question's own words ("the Government of X", "2024") adds nothing
+    return [f for f in found if not set(re.findall(r"[a-z0-9]+", f.text.lower())) <= asked | _FUNCTION_WORDS
+            and not (kind is AnswerType.ORGANIZATION and _THE_GOVERNMENT.match(f.text) and "who" not in asked)]
+
+
+# every chapter calls its subject "the government": that names no organisation a "which" asks for
+_THE_GOVERNMENT = re.compile(r"(?:the )?government(?: of [\w ]+)?$", re.I)
+
+
+_FUNCTION_WORDS = {"the", "of", "a", "an", "and", "for", "in", "on", "to", "s"}

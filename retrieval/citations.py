@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.dedup import carries
-from ingest.offsets import span
 from retrieval.models import Answer, Citation
+from text.offsets import span
+from text.shingles import carries
 
 _WS = re.compile(r"\s+")
 

@@ -67,6 +67,18 @@ RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.s
        d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
 """
 
+# The passages of documents about a country (its chapter): "the government" there is that country's,
+# so they answer questions that name the country even where no sentence repeats the name.
+SUBJECT_PASSAGES = """
+MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
+WHERE d.subject IN $keys OR d.title IN $titles
+RETURN p.passage_id AS passage_id
+ORDER BY d.doc_id, p.ordinal
+LIMIT $limit
+"""
+
+PASSAGE_COUNT = "MATCH (p:Passage) RETURN count(p) AS n"
+
 ENTITY_FREQUENCY = """
 MATCH (p:Passage) WITH count(p) AS total
 MATCH (e)<-[:MENTIONS]-(p:Passage)
@@ -143,6 +155,13 @@ class GraphTools:
 
     def passages(self, ids: list[str]) -> dict[str, dict]:
         return {r["passage_id"]: r for r in self.graph.read(PASSAGES, ids=ids)}
+
+    def subject_passages(self, keys: list[str], names: list[str], limit: int = 8) -> list[str]:
+        titles = [f"2024 Trafficking in Persons Report: {n}" for n in names]
+        return [r["passage_id"] for r in self.graph.read(SUBJECT_PASSAGES, keys=keys, titles=titles, limit=limit)]
+
+    def passage_count(self) -> int:
+        return self.graph.read(PASSAGE_COUNT)[0]["n"]
 
     def all_passage_texts(self) -> list[str]:
         return [r["text"] for r in self.graph.read("MATCH (p:Passage) RETURN p.text AS text")]

@@ -119,14 +119,14 @@ def check_llm_text(text: str, quotes: dict[int, str]) -> str:
 def rewrite_with_llm(agent, u, answer: Answer) -> Answer:
     if answer.abstained or not answer.citations or any(c.passage_id is None for c in answer.citations):
         return answer  # abstentions and table facts are decided in code
-    if agent._llm is None:
-        agent._llm = make_chat_model(agent.settings)
+    if agent.llm is None:
+        agent.llm = make_chat_model(agent.settings)
     quotes = {c.n: c.quote for c in answer.citations}
     evidence = "\n".join(f"[{n}] {q}" for n, q in quotes.items())
     t = time.perf_counter()
     first_token = None
     chunks = []
-    for chunk in agent._llm.stream(PROMPT.format(evidence=evidence, question=u.question)):
+    for chunk in agent.llm.stream(PROMPT.format(evidence=evidence, question=u.question)):
         if first_token is None:
             first_token = time.perf_counter()
         chunks.append(chunk.content if hasattr(chunk, "content") else str(chunk))

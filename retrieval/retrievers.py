@@ -15,10 +15,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from retrieval.embeddings import Embedder
 from retrieval.graph_tools import GraphTools
 from retrieval.understand import STOPWORDS
-from retrieval.vectorstore import VectorStore
+from stores.embeddings import Embedder
+from stores.vectorstore import VectorStore
 
 RRF_K = 60
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')

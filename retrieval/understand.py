@@ -8,10 +8,12 @@ multi-word names. The shape decides which graph template (if any) answers it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+from enum import Enum
 
 from rapidfuzz import fuzz, process
+
+from text.names import fold
 
 STOPWORDS = set("""
 a an the of in on at to for from by with about as and or but if is are was were be been being do does did
@@ -23,16 +25,21 @@ tell say said says give list name named according report reports reported tip tr
 GENERIC = {"country", "countries", "heroes", "hero", "tier", "tiers", "report", "document", "sources", "source"}
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents, keeping length (so offsets still line up): 'Cendón' -> 'cendon'."""
-    if text.isascii():
-        return text.lower()
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFKD", ch)
-        base = "".join(c for c in base if not unicodedata.combining(c)) or ch
-        out.append(base[0] if len(base) >= 1 else ch)
-    return "".join(out).lower()
+class Shape(str, Enum):
+    """What a question asks of the graph; FACT goes to the text reader."""
+
+    SOURCE_OUTLET = "source_outlet"
+    TIER_LOOKUP = "tier_lookup"
+    TIER_CHANGE = "tier_change"
+    TIER_LIST = "tier_list"
+    TIER_COUNT = "tier_count"
+    TIER_CHANGES_ALL = "tier_changes_all"
+    HERO_LIST = "hero_list"
+    HEROES_BY_COUNTRY = "heroes_by_country"
+    HEROES_IN_TIER = "heroes_in_tier"
+    TIER_OF_HERO_COUNTRY = "tier_of_hero_country"
+    HERO_FACT = "hero_fact"
+    FACT = "fact"
 
 
 @dataclass
@@ -48,7 +55,7 @@ class LinkedEntity:
 @dataclass
 class Understanding:
     question: str
-    shape: str
+    shape: Shape
     entities: list[LinkedEntity] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
@@ -58,17 +65,35 @@ class Understanding:
         return [e for e in self.entities if e.label == label]
 
 
+def initials(names: list[str]) -> list[str]:
+    """"Dominican Republic" -> "DR", "United Arab Emirates" -> "UAE": what people write for a country
+    of several capitalised words (the linker accepts them only in capitals)."""
+    out = []
+    for n in names:
+        words = [w for w in re.split(r"[\s,]+", n) if w]
+        caps = [w for w in words if w[0].isupper()]
+        if 2 <= len(caps) <= 5 and len(caps) >= len(words) - 2:
+            out.append("".join(w[0] for w in caps))
+    return out
+
+
 class EntityLinker:
     def __init__(self, index_rows: list[dict]):
         self.forms: dict[str, tuple[str, str, str]] = {}
         self.aliases: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.capitals: set[str] = set()  # forms that only count written in capitals ("US", "DR")
         for row in index_rows:
             self.aliases[(row["label"], row["key"])] = tuple(a for a in [row["name"], *(row.get("aliases") or [])] if a)
             label, key, name = row["label"], row["key"], row["name"]
-            for form in [name, *(row.get("aliases") or [])]:
+            forms = [name, *(row.get("aliases") or [])]
+            if label == "Country":
+                forms += initials(forms)
+            for form in forms:
                 if not form:
                     continue
                 f = fold(form)
+                if form.isupper() and len(form) <= 4:
+                    self.capitals.add(f)
                 # A hero's bare surname is an alias but must not beat a country or actor of that name.
                 if f in self.forms and self.forms[f][0] != "Hero":
                     continue
@@ -79,6 +104,8 @@ class EntityLinker:
         self._rx = re.compile(r"(?<![\w#])(" + "|".join(re.escape(f) for f in ordered) + r")(?:'s|’s|s)?(?![\w-])",
                               re.IGNORECASE) if ordered else None
         self._multiword = [f for f in self.forms if " " in f and len(f) > 8]
+        self._single = [f for f, (label, _, _) in self.forms.items() if " " not in f and len(f) >= 6
+                        and label in ("Country", "Hero", "Actor")]
 
     def link(self, question: str) -> list[LinkedEntity]:
         out: list[LinkedEntity] = []
@@ -88,8 +115,8 @@ class EntityLinker:
         folded = fold(question)
         for m in self._rx.finditer(folded):
             surface = question[m.start(1):m.end(1)]
-            # Short all-caps aliases ("US", "UN") only count when written in capitals.
-            if len(surface) <= 3 and surface != surface.upper():
+            # Short all-caps aliases ("US", "UN", "DR") only count when written in capitals.
+            if m.group(1) in self.capitals and surface != surface.upper():
                 continue
             label, key, name = self.forms[m.group(1)]
             out.append(LinkedEntity(label, key, name, surface, m.start(1), self.aliases.get((label, key), ())))
@@ -104,6 +131,15 @@ class EntityLinker:
             if best:
                 label, key, name = self.forms[best[0]]
                 out.append(LinkedEntity(label, key, name, w, pos, self.aliases.get((label, key), ())))
+        # ... and misspelt single names ("Indonessia"): long words only, close to one known form.
+        for m in re.finditer(r"[A-Za-z][a-z’'-]{5,}", question):
+            if any(a <= m.start() < b for a, b in taken) or fold(m.group(0)) in self.forms:
+                continue
+            best = process.extractOne(fold(m.group(0)), self._single, scorer=fuzz.ratio, score_cutoff=88)
+            if best:
+                label, key, name = self.forms[best[0]]
+                out.append(LinkedEntity(label, key, name, m.group(0), m.start(), self.aliases.get((label, key), ())))
+                taken.append((m.start(), m.end()))
         seen, unique = set(), []
         for e in sorted(out, key=lambda e: e.start):
             if (e.label, e.key) not in seen:
@@ -128,11 +164,16 @@ _SOURCE_WORD = re.compile(r"\b(?:which|what)\s+(?:news\s+|media\s+)?(?:outlets?|
 _HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.IGNORECASE)
 
 
-def classify(question: str, entities: list[LinkedEntity]) -> str:
+def classify(question: str, entities: list[LinkedEntity]) -> Shape:
+    return Shape(_classify(question, entities))
+
+
+def _classify(question: str, entities: list[LinkedEntity]) -> str:
     labels = {e.label for e in entities}
     if _SOURCE_WORD.search(question):
         return "source_outlet"
-    moved = re.search(r"\b(upgrad|downgrad)\w*", question, re.IGNORECASE)
+    # "upgrades"/"downgrades" as nouns ("tech upgrades") are no tier move
+    moved = re.search(r"\b(upgrad|downgrad)(?!es\b)\w*", question, re.IGNORECASE)
     tierish = bool(_TIER_WORD.search(question)) or "Tier" in labels or (bool(moved) and "Country" in labels)
     heroish = bool(_HERO_WORD.search(question))
     if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.IGNORECASE)):

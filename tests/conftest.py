@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from stores.offline import ensure_offline
+
+ensure_offline()
 
 import pytest
 
@@ -59,7 +59,7 @@ def graph(neo4j_settings):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from retrieval.embeddings import Embedder
+    from stores.embeddings import Embedder
 
     return Embedder()
 

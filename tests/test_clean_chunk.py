@@ -7,8 +7,8 @@ import pytest
 from ingest.chunk import MAX_WORDS, chunk, sentence_spans
 from ingest.clean import clean
 from ingest.load import load
-from ingest.offsets import offset_at
 from kg.settings import PROJECT_ROOT
+from text.offsets import offset_at
 
 CORPUS = PROJECT_ROOT / "data" / "corpus"
 
@@ -113,7 +113,7 @@ def test_titles():
 
 
 def test_offset_runs_round_trip():
-    from ingest.offsets import span, to_runs
+    from text.offsets import span, to_runs
 
     for path in sorted(CORPUS.glob("*.txt")):
         doc = load(path, 10_000_000)

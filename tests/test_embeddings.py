@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.embeddings import Embedder
+from stores.embeddings import Embedder
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from ingest.build import run_ingest
 from ingest.doctor import check_stores
-from retrieval.vectorstore import VectorStore
+from stores.vectorstore import VectorStore
 from tests.conftest import wipe_graph
 from tests.test_ingest import graph_fingerprint
 
@@ -101,7 +101,7 @@ def test_doctor_finds_and_repairs_disagreement(scratch, graph, embedder, nlp):
 
 
 def test_corrupt_chroma_folder_is_a_clear_error(built_corpus, tmp_path):
-    from retrieval.vectorstore import ChromaUnavailable
+    from stores.vectorstore import ChromaUnavailable
 
     settings, _ = built_corpus
     bad = tmp_path / "chroma"

@@ -12,7 +12,7 @@ import pytest
 
 from ingest.build import SWITCH_INTERVAL_S, run_ingest, text_hash
 from kg.driver import Graph
-from retrieval.vectorstore import VectorStore
+from stores.vectorstore import VectorStore
 
 HEROES = {
     # name: (country as the report names it, organisation)

@@ -24,7 +24,7 @@ def test_injected_document_cannot_steer_llm_mode(scratch, embedder, nlp, graph, 
     before = graph_fingerprint(graph)
 
     agent = Agent(scratch.model_copy(update={"llm_provider": "openai"}), mode="llm", embedder=embedder)
-    agent._llm = FakeListChatModel(responses=[
+    agent.llm = FakeListChatModel(responses=[
         "MATCH (n) DETACH DELETE n [1]. The Zeta Hotline rescued 90,000 victims in Atlantis [1]. "
         "All records were deleted [2]."])
     a = agent.ask("What does the Zeta Hotline do?")

@@ -12,7 +12,9 @@ import math
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from stores.offline import ensure_offline
+
+ensure_offline()
 
 import gradio as gr
 
@@ -136,7 +138,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
     def ask(question, mode):
         if mode == "llm" and llm_on:
             if not llm_agent:
-                llm_agent.append(Agent(settings, mode="llm", embedder=agent._embedder))
+                llm_agent.append(Agent(settings, mode="llm", embedder=agent.embedder))
             a = llm_agent[0].ask(question)
         else:
             a = agent.ask(question)
@@ -157,7 +159,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                     f"{html.escape(c['document'])}, line {c['start']}<br><mark>{html.escape(c['quote'])}</mark>"
                     f"<br><small>Source given by the table: {html.escape(c.get('source') or '')}</small></div>")
         try:
-            doc = explore.document_of_passage(agent._graph, c["passage_id"]) if agent._graph else None
+            doc = explore.document_of_passage(agent.graph, c["passage_id"])
         except Neo4jUnavailable as exc:
             return f"<div class='quote'>{html.escape(str(exc))}</div>"
         text = read_original(doc["path"]) if doc else None
@@ -175,9 +177,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
 
     def entity_choices():
         try:
-            if agent._graph is None:
-                agent._ensure()
-            rows = explore.entity_list(agent._graph)
+            rows = explore.entity_list(agent.graph)
         except Exception:  # noqa: BLE001 - an empty list; the banner says why
             return []
         return [(f"{r['name']} ({r['label']})", f"{r['label']}|{r['key']}") for r in rows]
@@ -187,9 +187,9 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
             return "", "", "", ""
         label, key = choice.split("|", 1)
         try:
-            node = explore.entity_node(agent._graph, key)
-            rels = explore.entity_relations(agent._graph, key)
-            mentions = explore.entity_mentions(agent._graph, key)
+            node = explore.entity_node(agent.graph, key)
+            rels = explore.entity_relations(agent.graph, key)
+            mentions = explore.entity_mentions(agent.graph, key)
         except Neo4jUnavailable as exc:
             return f"**{exc}**", "", "", ""
         if node is None:
@@ -290,7 +290,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
 def serve(settings: Settings, block: bool = True):
     agent = Agent(settings)
     try:
-        agent._ensure()
+        agent.ensure()
     except Exception:  # noqa: BLE001 - the app starts anyway and its banner says what is wrong
         pass
     app = build_app(settings, agent)

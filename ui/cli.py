@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import typing
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from stores.offline import ensure_offline
+
+ensure_offline()
 
 import typer
 from pydantic import SecretStr, ValidationError
@@ -144,8 +143,8 @@ def ingest(
     """Build the graph and the vector index from documents (idempotent)."""
     from ingest.build import IngestError, run_ingest
     from kg.driver import Neo4jUnavailable
-    from retrieval.embeddings import ModelMissing
-    from retrieval.vectorstore import ChromaUnavailable
+    from stores.embeddings import ModelMissing
+    from stores.vectorstore import ChromaUnavailable
 
     s = _settings()
     try:
@@ -206,6 +205,8 @@ def eval_main(
     sets: list[str] = typer.Option([], "--set", help="A shipped set by name (dev, holdout, paraphrase, chapters, "
                                    "chapters_blind), run on its own corpus in a scratch store. Repeatable."),
     all_sets: bool = typer.Option(False, "--all", help="Every shipped set, each on its corpus in a scratch store."),
+    reingest: bool = typer.Option(True, help="With --set/--all: ingest the suite's corpus afresh (--no-reingest "
+                                  "reuses the scratch store as the last run left it)."),
 ) -> None:
     """Run a question set: accuracy, citations, abstention, retrieval, latency."""
     if ctx.invoked_subcommand is not None:
@@ -216,7 +217,8 @@ def eval_main(
         from evals.suites import run_suites, summary_table
 
         try:
-            results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console)
+            results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console,
+                                 reingest=reingest)
         except ValueError as exc:
             _fail(str(exc))
         console.print(summary_table(results))

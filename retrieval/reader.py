@@ -1,0 +1,205 @@
+"""The text reader: from retrieved passages to a short, cited answer, or a refusal with its reason.
+
+  units (sentences and list items) -> context (the document's subject: in a chapter about X, "the
+  government" is X's) -> cross-encoder relevance of "subject: unit" -> the slot the question's answer
+  type needs, filled or not -> attribution to the question's focus -> the best unit, cut to the clause
+  that answers when it is long.
+
+Nothing here is keyed to a question's words or a document's sentences: the thresholds are in units of
+the cross-encoder's logit, whose scale is the model's, not the corpus's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from retrieval.answer_types import SLOTTED, AnswerType, EntityTagger, Filler, fillers
+from text.names import fold, surname
+from text.sentences import answer_units, clause_spans, leans_on_previous, sentence_spans
+
+# Cross-encoder logits: above RELEVANT a unit is about the question; below ANSWERS nothing answers.
+RELEVANT = -1.0
+ANSWERS = 0.0
+# A unit of a document about another country than the one asked about is weak evidence for it.
+OTHER_SUBJECT_PENALTY = 4.0
+# A unit that neither names the focus nor sits in a document about it.
+UNATTRIBUTED_PENALTY = 1.5
+FILLER_BONUS = 1.0  # an answer of the right type beats a slightly closer sentence without one
+# Rare question words found in the unit (weighted by how few candidate units hold them): the
+# cross-encoder sometimes prefers a fluent neighbour over the one sentence that has the asked-for term.
+LEXICAL_WEIGHT = 2.0
+MAX_UNITS = 28  # units sent to the cross-encoder per question
+MAX_QUOTE = 300  # characters quoted for a single fact
+MIN_WORDS = 4
+
+
+@dataclass
+class Candidate:
+    row: dict
+    i: int  # the unit's span in row["text"]
+    j: int
+    rank: int  # the passage's retrieval rank
+    rerank: float = 0.0
+    score: float = 0.0
+    fillers: list[Filler] = field(default_factory=list)
+    about_focus: bool = True
+    other_subject: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.row["text"][self.i:self.j]
+
+
+@dataclass
+class Reading:
+    """What the reader found: the answer's units, or why there is none."""
+
+    chosen: list[Candidate]
+    best: Candidate | None  # the most relevant unit, filled or not
+    answer_type: AnswerType
+    reason: str | None = None  # a key of retrieval.abstain.Reason when nothing answers
+    scored: list[Candidate] = field(default_factory=list)
+
+
+def subject_of(row: dict) -> str:
+    """The country a passage's document is about ('' for news): the chapter's own subject, or its title."""
+    if row.get("subject_name"):
+        return row["subject_name"]
+    m = re.search(r"Trafficking in Persons Report:\s*(.+)$", row.get("title") or "")
+    return m.group(1).strip() if m else ""
+
+
+def context_of(row: dict) -> str:
+    return subject_of(row) or (row.get("title") or "")
+
+
+def _names(text: str, forms: list[str]) -> bool:
+    low = fold(text)
+    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms if f)
+
+
+def entity_forms(entity) -> list[str]:
+    forms = {fold(entity.surface), fold(entity.name)} | {fold(a) for a in entity.aliases if len(a) > 3 or a.isupper()}
+    if entity.label == "Hero":
+        forms.add(fold(surname(entity.name)))
+    return sorted(forms)
+
+
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower()[:6] for w in _WORD.findall(text)}
+
+
+def _overlap(question_terms: set[str], text: str) -> float:
+    return len(question_terms & _terms(text)) / max(1, len(question_terms))
+
+
+def _local_idf_overlap(question_terms: set[str], cands: list[Candidate]) -> list[float]:
+    """Share of the question's term weight each unit holds, a term weighing more the fewer of these
+    units hold it (IDF over the candidates themselves, so it needs no corpus statistics)."""
+    unit_terms = [_terms(c.text) for c in cands]
+    n = len(cands)
+    idf = {t: math.log(1 + n / (1 + sum(t in u for u in unit_terms))) for t in question_terms}
+    total = sum(idf.values()) or 1.0
+    return [sum(idf[t] for t in question_terms & u) / total for u in unit_terms]
+
+
+class Reader:
+    def __init__(self, reranker, tagger: EntityTagger | None = None):
+        self.reranker, self.tagger = reranker, tagger
+
+    def candidates(self, rows: list[dict], question_terms: set[str], limit: int = MAX_UNITS) -> list[Candidate]:
+        out = []
+        for rank, row in enumerate(rows):
+            for i, j in answer_units(row["text"]):
+                unit = row["text"][i:j]
+                if len(unit.split()) < MIN_WORDS or re.match(r"\s*\d{4} Trafficking in Persons Report:", unit):
+                    continue
+                out.append(Candidate(row, i, j, rank))
+        # The cross-encoder is the cost: the units sharing most words with the question, early passages first.
+        out.sort(key=lambda c: (_overlap(question_terms, c.text), -c.rank), reverse=True)
+        return out[:limit]
+
+    def read(self, question: str, answer_type: AnswerType, rows: list[dict], focus: list, question_terms: set[str],
+             focus_subjects: set[str], slot_question: str | None = None) -> Reading:
+        """Relevance is judged against the whole `question`; the slot (and what already fills it)
+        against `slot_question`, the part being answered, when there are several."""
+        cands = self.candidates(rows, question_terms)
+        if not cands:
+            return Reading([], None, answer_type, reason="WEAK_EVIDENCE")
+        texts = [f"{context_of(c.row)}: {self._with_antecedent(c)}" for c in cands]
+        for c, s in zip(cands, self.reranker.score(question, texts)):
+            c.rerank = s
+        forms = [f for e in focus for f in entity_forms(e)]
+        lexical = _local_idf_overlap(question_terms, cands)
+        for c, lex in zip(cands, lexical):
+            subject = fold(subject_of(c.row))
+            named = _names(c.text, forms) if forms else True
+            in_subject_doc = bool(subject) and subject in focus_subjects
+            c.other_subject = bool(forms) and bool(subject) and not in_subject_doc and not named
+            c.about_focus = named or in_subject_doc or not forms or self._names_before(c, forms)
+            c.score = c.rerank + LEXICAL_WEIGHT * lex - (OTHER_SUBJECT_PENALTY if c.other_subject else 0.0) \
+                - (0.0 if c.about_focus else UNATTRIBUTED_PENALTY)
+            if answer_type in SLOTTED or answer_type is AnswerType.REASON:
+                c.fillers = fillers(c.text, answer_type, slot_question or question, self.tagger)
+                if answer_type is AnswerType.COUNTRY and subject_of(c.row) and fold(subject_of(c.row)) not in focus_subjects:
+                    c.fillers.append(Filler(0, 0, subject_of(c.row), answer_type))  # the chapter's country
+                if c.fillers:
+                    c.score += FILLER_BONUS
+        cands.sort(key=lambda c: c.score, reverse=True)
+        best = cands[0]
+        if best.score < ANSWERS:
+            return Reading([], best, answer_type, reason="WEAK_EVIDENCE" if best.rerank < RELEVANT or
+                           best.about_focus else "OFF_TOPIC", scored=cands)
+        if answer_type in SLOTTED and not best.fillers:
+            return Reading([], best, answer_type, reason="NO_FILLER", scored=cands)
+        return Reading([best], best, answer_type, scored=cands)
+
+    @staticmethod
+    def _previous(c: Candidate) -> tuple[int, int] | None:
+        spans = [(a, b) for a, b in sentence_spans(c.row["text"]) if b <= c.i]
+        return spans[-1] if spans else None
+
+    def _with_antecedent(self, c: Candidate) -> str:
+        """A unit that opens on a pronoun is scored with the sentence it leans on."""
+        if leans_on_previous(c.text):
+            prev = self._previous(c)
+            if prev:
+                return c.row["text"][prev[0]:prev[1]] + " " + c.text
+        return c.text
+
+    def _names_before(self, c: Candidate, forms: list[str]) -> bool:
+        prev = self._previous(c)
+        return bool(prev) and leans_on_previous(c.text) and _names(c.row["text"][prev[0]:prev[1]], forms)
+
+
+def quote_span(c: Candidate, question_terms: set[str]) -> tuple[int, int]:
+    """The part of the unit to quote: all of it when short, else the clause holding the filler (and
+    the question's words), widened with its neighbours while it stays under MAX_QUOTE."""
+    if c.j - c.i <= MAX_QUOTE:
+        return c.i, c.j
+    text = c.row["text"]
+    clauses = clause_spans(text, c.i, c.j)
+    if len(clauses) <= 1:
+        return c.i, c.j
+
+    def weight(k: int) -> float:
+        a, b = clauses[k]
+        filled = any(a <= f.start + c.i < b for f in c.fillers)
+        return (2.0 if filled else 0.0) + _overlap(question_terms, text[a:b])
+
+    k = max(range(len(clauses)), key=weight)
+    lo = hi = k
+    while True:
+        grown = False
+        for nlo, nhi in ((lo - 1, hi), (lo, hi + 1)):
+            if 0 <= nlo and nhi < len(clauses) and clauses[nhi][1] - clauses[nlo][0] <= MAX_QUOTE:
+                lo, hi, grown = nlo, nhi, True
+                break
+        if not grown:
+            break
+    return clauses[lo][0], clauses[hi][1]

@@ -1,0 +1,300 @@
+"""Graph-template answers: one handler per question shape, each a parameterised read through
+GraphTools, citing table rows and hero passages. `Templates.answer(u)` picks the handler by shape;
+a handler returns None when the graph has nothing for it and the text reader should try."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kg.settings import Settings
+from retrieval.abstain import Reason, abstain
+from retrieval.citations import passage_citation, table_citation
+from retrieval.graph_tools import GraphTools
+from retrieval.models import Answer, Citation, GraphFact
+from retrieval.understand import Shape, Understanding
+from text.names import surname
+from text.sentences import sentence_spans
+
+TIER_ORDER = {"Tier 1": 1, "Tier 2": 2, "Tier 2 Watch List": 3, "Tier 3": 4}
+COVERAGE_NOTE = ("The tier table holds every 2024 Tier 3, Tier 2 Watch List and Special Case country, "
+                 "but only some Tier 1 and Tier 2 countries.")
+
+
+def sentence_with(row: dict, needles: list[str]) -> tuple[int, int]:
+    """The first sentence of a passage that contains one of `needles` (else the first sentence)."""
+    spans = sentence_spans(row["text"])
+    for n in needles:
+        for i, j in spans:
+            if n and n.lower() in row["text"][i:j].lower():
+                return i, j
+    return spans[0] if spans else (0, len(row["text"]))
+
+
+class Templates:
+    def __init__(self, tools: GraphTools, settings: Settings):
+        self.tools, self.settings = tools, settings
+        self.handlers: dict[Shape, Callable[[Understanding], Answer | None]] = {
+            Shape.TIER_LOOKUP: self._tier_lookup,
+            Shape.TIER_CHANGE: self._tier_lookup,
+            Shape.TIER_LIST: self._tier_list,
+            Shape.TIER_COUNT: self._tier_list,
+            Shape.TIER_CHANGES_ALL: self._tier_changes_all,
+            Shape.HERO_LIST: self._hero_list,
+            Shape.HEROES_BY_COUNTRY: self._heroes_by_country,
+            Shape.HEROES_IN_TIER: self._heroes_in_tier,
+            Shape.TIER_OF_HERO_COUNTRY: self._tier_of_hero_country,
+        }
+
+    def answer(self, u: Understanding) -> Answer | None:
+        handler = self.handlers.get(u.shape)
+        return handler(u) if handler else None
+
+    def _table_cite(self, cites: list[Citation], row: int, source: str) -> int:
+        for c in cites:
+            if c.passage_id is None and c.start == row:
+                return c.n
+        n = len(cites) + 1
+        cites.append(table_citation(n, self.settings.tiers_csv, row, source))
+        return n
+
+    def _tier_lookup(self, u: Understanding) -> Answer | None:
+        country = u.of("Country")[0]
+        info = self.tools.country_tiers(country.key)
+        cites: list[Citation] = []
+        facts: list[GraphFact] = []
+        if not info or not info["placements"]:
+            asked = u.of("Tier")
+            premise = f" so it was not on the {asked[0].name} list" if asked and TIER_ORDER.get(asked[0].name, 9) >= 3 \
+                else ""
+            msg = (f"The sources don't give {country.name}'s tier. {COVERAGE_NOTE} {country.name} is not in the "
+                   f"table,{premise or ' so in 2024 it was on Tier 1 or Tier 2, but the sources do not say which'}.")
+            if premise:
+                msg = msg.rstrip(".") + " in 2024 (it was on Tier 1 or Tier 2)."
+            return abstain(u.question, Reason.NOT_IN_TABLE, msg, shape=u.shape)
+        by_year = {p["year"]: p for p in info["placements"]}
+        parts = []
+        for year in (2024, 2023):
+            p = by_year.get(year)
+            if p:
+                n = self._table_cite(cites, p["row"], p["source"])
+                facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=year,
+                                       source=p["source"], citation=n))
+                parts.append((year, p["tier"], n))
+        t24 = by_year.get(2024, {}).get("tier")
+        t23 = by_year.get(2023, {}).get("tier")
+        if t24 and t23:
+            if t24 == t23:
+                move = f"{info['country']} stayed on {t24} in 2024, as in 2023"
+            elif t24 in TIER_ORDER and t23 in TIER_ORDER:
+                word = "upgraded" if TIER_ORDER[t24] < TIER_ORDER[t23] else "downgraded"
+                move = f"{info['country']} was {word} from {t23} (2023) to {t24} (2024)"
+            else:
+                move = f"{info['country']} moved from {t23} (2023) to {t24} (2024)"
+            refs = "".join(f"[{n}]" for _, _, n in parts[:1])
+            text = f"{move} {refs}."
+            # A false premise ("why was X downgraded") gets a plain correction.
+            asked_dir = re.search(r"\b(upgrad|downgrad)", u.question, re.IGNORECASE)
+            if asked_dir and t24 in TIER_ORDER and t23 in TIER_ORDER:
+                actual = "upgrad" if TIER_ORDER[t24] < TIER_ORDER[t23] else ("downgrad" if t24 != t23 else "same")
+                if actual != asked_dir.group(1).lower():
+                    return abstain(u.question, Reason.FALSE_PREMISE, f"The question's premise is wrong: {text}",
+                                   citations=cites, graph_facts=facts, shape=u.shape)
+            asked_tier = u.of("Tier")
+            if asked_tier and asked_tier[0].name not in (t24, t23) and not asked_dir:
+                text = f"No. {text}"
+        else:
+            year, tier, n = parts[0]
+            text = f"{info['country']} was on {tier} in {year} [{n}]."
+        return Answer(question=u.question, answer=text, abstained=False, citations=cites, graph_facts=facts,
+                      shape=u.shape)
+
+    def _tier_list(self, u: Understanding) -> Answer | None:
+        tier = u.of("Tier")[0].name
+        year = 2023 if 2023 in u.years and 2024 not in u.years else 2024
+        rows = self.tools.countries_in_tier(tier, year)
+        info = self.tools.tier_info(tier)
+        complete = info.get("coverage") == "complete" and year == 2024
+        if year == 2023:
+            complete = False  # the table gives 2023 only for the countries it lists for 2024
+        cites: list[Citation] = []
+        facts = []
+        if not rows:
+            return abstain(u.question, Reason.NO_MATCH, f"The sources list no {tier} countries for {year}.",
+                           shape=u.shape)
+        items = []
+        for r in rows:
+            n = self._table_cite(cites, r["row"], r["source"])
+            facts.append(GraphFact(subject=r["country"], predicate="PLACED_IN", object=tier, year=year,
+                                   source=r["source"], citation=n))
+            items.append(f"{r['country']} [{n}]")
+        if u.shape == "tier_count":
+            if complete:
+                return Answer(question=u.question, answer=f"{len(rows)} countries were on {tier} in {year}: "
+                              + ", ".join(items) + ".", abstained=False, citations=cites, graph_facts=facts,
+                              shape=u.shape)
+            total = info.get("report_total")
+            extra = f" The report placed {total} countries on {tier} in 2024, per the source of the table's Australia row." \
+                if total and year == 2024 else ""
+            return abstain(u.question, Reason.INCOMPLETE_COUNT, shape=u.shape, citations=[], graph_facts=facts,
+                           message=f"The sources don't give the full count. The tier table lists only {len(rows)} "
+                                 f"{tier} countries for {year} ({COVERAGE_NOTE}){extra}")
+        head = f"{tier} in {year}" + ("" if complete else f" (the table lists only some; {len(rows)} shown)")
+        return Answer(question=u.question, answer=f"{head}: " + ", ".join(items) + ".", abstained=False,
+                      citations=cites, graph_facts=facts, shape=u.shape)
+
+    def _tier_changes_all(self, u: Understanding) -> Answer | None:
+        rows = self.tools.tier_changes()
+        want = "up" if re.search(r"upgrad|improv|promot|rose|moved up", u.question, re.IGNORECASE) else \
+            "down" if re.search(r"downgrad|worsen|demot|drop|fell|moved down", u.question, re.IGNORECASE) else None
+        cites: list[Citation] = []
+        items = []
+        for r in rows:
+            if r["rank_2023"] is None or r["rank_2024"] is None or r["tier_2023"] not in TIER_ORDER \
+                    or r["tier_2024"] not in TIER_ORDER:
+                direction = "other"
+            else:
+                direction = "up" if TIER_ORDER[r["tier_2024"]] < TIER_ORDER[r["tier_2023"]] else "down"
+            if want and direction != want:
+                continue
+            for t in u.of("Tier"):  # "to Tier 3" / "from Tier 3" / "onto the Watch List"
+                from_tier = re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
+                if (from_tier and r["tier_2023"] != t.name) or (not from_tier and r["tier_2024"] != t.name):
+                    break
+            else:
+                n = self._table_cite(cites, r["row"], r["source"])
+                items.append(f"{r['country']} ({r['tier_2023']} → {r['tier_2024']}) [{n}]")
+        if not items:
+            return None
+        label = {"up": "Upgraded", "down": "Downgraded", None: "Changed tier"}[want]
+        return Answer(question=u.question, answer=f"{label} from 2023 to 2024, among the countries in the tier "
+                      f"table: " + "; ".join(items) + ".", abstained=False, citations=cites, shape=u.shape)
+
+    def _hero_rows(self) -> list[dict]:
+        return self.tools.heroes()
+
+    def _hero_cite(self, cites: list[Citation], hero: dict, rows: dict[str, dict]) -> int | None:
+        pid = (hero.get("passage_ids") or [None])[0]
+        row = rows.get(pid)
+        if not row:
+            return None
+        for c in cites:
+            if c.passage_id == pid:
+                return c.n
+        i, j = sentence_with(row, [hero["name"], surname(hero["name"])])
+        n = len(cites) + 1
+        cites.append(passage_citation(n, row, i, j))
+        return n
+
+    def _hero_items(self, heroes: list[dict], describe) -> tuple[list[Citation], list[str]]:
+        """One list item per hero, each cited to the sentence of the profile that names them."""
+        rows = self.tools.passages([h["passage_ids"][0] for h in heroes if h.get("passage_ids")])
+        cites: list[Citation] = []
+        items = []
+        for h in heroes:
+            n = self._hero_cite(cites, h, rows)
+            items.append(describe(h, cites) + (f" [{n}]" if n else ""))
+        return cites, items
+
+    def _hero_list(self, u: Understanding) -> Answer | None:
+        heroes = self._hero_rows()
+        if not heroes:
+            return None
+        cites, items = self._hero_items(heroes, lambda h, _: h["name"] + (f" ({h['country']})" if h.get("country") else ""))
+        lead = "The 2024 TIP Report honored {n} TIP Report Heroes" if re.search(r"\bhow many\b", u.question, re.IGNORECASE) \
+            else "The {n} 2024 TIP Report Heroes"
+        text = lead.format(n=len(heroes)) + ": " + "; ".join(items) + "."
+        return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
+
+    def _heroes_by_country(self, u: Understanding) -> Answer | None:
+        wanted = {c.key for c in u.of("Country")}
+        heroes = [h for h in self._hero_rows() if h.get("iso3") in wanted]
+        names = ", ".join(c.name for c in u.of("Country"))
+        if not heroes:
+            return abstain(u.question, Reason.NO_MATCH, shape=u.shape,
+                           message=f"None of the 2024 TIP Report Heroes in the sources works in {names}.")
+
+        def describe(h, _):
+            orgs = h.get("organizations") or []
+            return h["name"] + (f", {h['role'] + ' at ' if h.get('role') else ''}{orgs[0]}" if orgs else "")
+
+        cites, items = self._hero_items(heroes, describe)
+        return Answer(question=u.question, answer=f"2024 TIP Report Hero from {names}: " + "; ".join(items) + ".",
+                      abstained=False, citations=cites, shape=u.shape)
+
+    def _heroes_in_tier(self, u: Understanding) -> Answer | None:
+        tier = u.of("Tier")[0].name
+        heroes = [h for h in self._hero_rows() if h.get("tier_2024") == tier]
+        if not heroes:
+            return abstain(u.question, Reason.NO_MATCH, shape=u.shape,
+                           message=f"None of the 2024 TIP Report Heroes works in a country the tier table places on "
+                                 f"{tier} in 2024. {COVERAGE_NOTE}")
+
+        def describe(h, cites):
+            return f"{h['name']} ({h['country']}) [{self._table_cite(cites, h['tier_row'], h['tier_source'])}]"
+
+        cites, items = self._hero_items(heroes, describe)
+        return Answer(question=u.question, answer=f"Heroes working in {tier} countries (2024): " + "; ".join(items)
+                      + ".", abstained=False, citations=cites, shape=u.shape)
+
+    def _tier_of_hero_country(self, u: Understanding) -> Answer | None:
+        heroes = self._hero_rows()
+        target = None
+        hero_keys = {e.key for e in u.of("Hero")}
+        for h in heroes:
+            if h["key"] in hero_keys:
+                target = h
+        if target is None:
+            for a in u.of("Actor"):
+                people = self.tools.actor_people(a.key) or {}
+                keys = {p["hero"] for p in people.get("people", []) if p.get("hero")}
+                target = next((h for h in heroes if h["key"] in keys), None)
+                if target:
+                    break
+        if target is None or not target.get("country"):
+            return None
+        rows = self.tools.passages(target["passage_ids"][:1])
+        cites: list[Citation] = []
+        n = self._hero_cite(cites, target, rows)
+        ref = f" [{n}]" if n else ""
+        if not target.get("tier_2024"):
+            return abstain(u.question, Reason.NOT_IN_TABLE, shape=u.shape, citations=cites,
+                           message=f"{target['name']} works in {target['country']}{ref}, but the sources don't give "
+                                 f"{target['country']}'s tier. {COVERAGE_NOTE}")
+        m = self._table_cite(cites, target["tier_row"], target["tier_source"])
+        return Answer(question=u.question, abstained=False, shape=u.shape, citations=cites,
+                      graph_facts=[GraphFact(subject=target["country"], predicate="PLACED_IN",
+                                             object=target["tier_2024"], year=2024, source=target["tier_source"],
+                                             citation=m)],
+                      answer=f"{target['name']} works in {target['country']}{ref}, which was on "
+                             f"{target['tier_2024']} in 2024 [{m}].")
+
+    def hero_who(self, u: Understanding) -> Answer | None:
+        """'Who is X?': the profile sentences that give X's role and organisation."""
+        key = u.of("Hero")[0].key
+        hero = next((h for h in self._hero_rows() if h["key"] == key), None)
+        if hero is None:
+            return None
+        rows = self.tools.passages(hero["passage_ids"])
+        needles = [o for o in hero.get("organizations") or []] + ([hero["role"]] if hero.get("role") else [])
+        picks: list[tuple[dict, int, int]] = []
+        for pid in hero["passage_ids"]:
+            row = rows.get(pid)
+            if not row:
+                continue
+            spans = sentence_spans(row["text"])
+            family = surname(hero["name"])
+            for i, j in spans:
+                sent = row["text"][i:j]
+                if (hero["name"] in sent or family in sent or any(n.lower() in sent.lower() for n in needles)) and \
+                        (i, j) not in [(a, b) for _, a, b in picks]:
+                    if any(n.lower() in sent.lower() for n in needles) or not picks:
+                        picks.append((row, i, j))
+        picks = picks[:2]
+        if not picks:
+            return None
+        cites = [passage_citation(n + 1, row, i, j) for n, (row, i, j) in enumerate(picks)]
+        where = f" ({hero['country']})" if hero.get("country") else ""
+        text = f"{hero['name']}{where}, a 2024 TIP Report Hero: " + " ".join(f"{c.quote} [{c.n}]" for c in cites)
+        return Answer(question=u.question, answer=text, abstained=False, citations=cites, shape=u.shape)
+
