@@ -40,8 +40,9 @@ def scratch_settings(settings: Settings, suite: Suite) -> Settings:
         "home": home,
         "chroma_path": home / "chroma",
         "chroma_collection": f"tipkg_eval_{suite.name}",
-        "bolt_port": settings.eval_bolt_port,
-        "http_port": settings.eval_http_port,
+        # each suite its own ports too, so a developer can keep both scratch servers up side by side
+        "bolt_port": settings.eval_bolt_port + 10 * SUITES.index(suite),
+        "http_port": settings.eval_http_port + 10 * SUITES.index(suite),
         "neo4j_uri": None,
         "neo4j_password": None,
         "neo4j_heap": "768m",

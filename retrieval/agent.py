@@ -100,6 +100,7 @@ class Agent:
         self._version, self._checked_at = "", 0.0  # of the corpus the linker and the store were opened on
         self.llm = None  # the chat model of LLM mode, made on first use (retrieval/llm.py)
         self._tagger = EntityTagger()
+        self.reader: Reader | None = None
 
     # -- the public surface the UI, evals and bench use ----------------------------------------
     @property
@@ -109,12 +110,12 @@ class Agent:
 
     @property
     def store(self) -> VectorStore:
-        self.ensure()
+        self._ensure_text()
         return self._store
 
     @property
     def embedder(self) -> Embedder:
-        self.ensure()
+        self._ensure_text()
         return self._embedder
 
     @property
@@ -123,16 +124,12 @@ class Agent:
 
     # -- set-up, lazily, so a Neo4j that is down now can be up at the next question ------------
     def ensure(self) -> None:
+        """Open the graph and the entity index (no models: a graph-template answer needs none)."""
         with self._lock:
-            if self._embedder is None:
-                self._embedder = Embedder()
-            if self._reranker is None:
-                self._reranker = Reranker()
             if self._graph is None:
                 self._graph = Graph(self.settings)
                 self.tools = GraphTools(self._graph)
                 self.templates = Templates(self.tools, self.settings)
-                self.reader = Reader(self._reranker, self._tagger)
             now = time.monotonic()
             if self._linker is not None and now - self._checked_at >= self.settings.refresh_seconds:
                 # A long-lived process (the UI) picks up a re-ingest or a repair without a restart:
@@ -143,11 +140,24 @@ class Agent:
             if self._linker is None:
                 self._version = self.tools.corpus_version()
                 self._checked_at = now
+                self._store = None
+                self._entity_df = self.tools.entity_frequency()
+                self._linker = EntityLinker(self.tools.entity_index())
+
+    def _ensure_text(self) -> None:
+        """The models and the vector store, loaded on the first question that reads text."""
+        self.ensure()
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder()
+            if self._reranker is None:
+                self._reranker = Reranker()
+            if self.reader is None:
+                self.reader = Reader(self._reranker, self._tagger)
+            if self._store is None:
                 self._store = VectorStore(self.settings, create=False)
                 self.hybrid = HybridRetriever(DenseRetriever(self._store, self._embedder),
                                               KeywordRetriever(self.tools), GraphRetriever(self.tools))
-                self._entity_df = self.tools.entity_frequency()
-                self._linker = EntityLinker(self.tools.entity_index())
 
     def close(self) -> None:
         if self._graph is not None:
@@ -156,7 +166,7 @@ class Agent:
     def status(self) -> dict[str, str]:
         out = {}
         try:
-            self.ensure()
+            self._ensure_text()
             self._graph.ping()
             out["neo4j"] = f"ok ({self.tools.passage_count()} passages)"
         except Neo4jUnavailable as exc:
@@ -172,7 +182,7 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - status must never raise
                 out["chroma"] = f"error: {exc}"
                 self._linker = None
-        out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded"
+        out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded yet"
         out["llm"] = self.settings.llm_provider
         return out
 
@@ -245,6 +255,7 @@ class Agent:
 
     def _subjects_about(self, u: Understanding) -> Answer | None:
         """"Which chapters / countries mention X": every document subject with a unit about X, each cited."""
+        self._ensure_text()
         hits = self.hybrid.search(u.question, k=MAX_TOPIC_PASSAGES, vector=self._embedder.embed_one(u.question))
         rows = [r for r in self.tools.passages([h.passage_id for h in hits]).values() if subject_of(r)]
         if not rows:
@@ -268,13 +279,17 @@ class Agent:
         return Answer(question=u.question, answer=f"{len(items)} of the ingested chapters: " + "; ".join(items) + ".",
                       abstained=False, citations=cites, shape=u.shape, answer_type=AnswerType.LIST.value)
 
+    # acronyms that are the report's own vocabulary, never a name to look up
+    tools_known_acronyms = frozenset({"TIP", "US", "USA", "UN", "NGO", "NGOs", "TVPA", "DR"})
+
     def _unknown_focus(self, u: Understanding) -> list[str]:
         """Capitalised names in the question that no passage contains, when nothing else the question
         names is known: an unknown place beside a known country ("Moscow" in a question about Russia)
         is left to the reader."""
         if any(e.label in ("Country", "Actor", "Hero", "Trend") for e in u.entities):
             return []
-        terms = list(dict.fromkeys(u.proper_terms))
+        acronyms = [w for w in re.findall(r"\b[A-Z]{2,6}s?\b", u.question) if w not in self.tools_known_acronyms]
+        terms = list(dict.fromkeys([*u.proper_terms, *acronyms]))
         missing = [t for t in terms if (q := lucene_query(t)) and not self.tools.term_exists(q)]
         return missing if missing and len(missing) == len(terms) else []
 
@@ -283,6 +298,7 @@ class Agent:
         return [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
 
     def _retrieve(self, u: Understanding) -> tuple[list[dict], list[RetrievedPassage], dict]:
+        self._ensure_text()
         t = time.perf_counter()
         qvec = self._embedder.embed_one(u.question)
         focus = self._focus(u)

@@ -229,7 +229,8 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
         rx(_REASON, kind)
     elif tagger is not None and kind is AnswerType.PERSON:
         found = tagger.kinds(sentence, EntityTagger._PERSON, kind)
-        if re.match(r"\W*who\b", question, re.I):
+        if re.match(r"\W*who\b", question, re.I):  # "who led X" is answered by an organisation or a role too
+            found += [f for f in tagger.kinds(sentence, EntityTagger._ORG, kind) if f.text[:1].isupper()]
             rx(_ROLE, kind)
     elif tagger is not None and kind is AnswerType.ORGANIZATION:
         found = [f for f in tagger.kinds(sentence, EntityTagger._ORG, kind) if f.text[:1].isupper()]
