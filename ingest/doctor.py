@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
-from ingest.build import _embed_text, text_hash, vector_metadata
 from ingest.models import Passage
+from ingest.vectortext import embed_text, is_stale, vector_metadata
 from kg.driver import Graph
 from kg.settings import Settings
 from retrieval.vectorstore import VectorStore
@@ -15,8 +15,8 @@ from retrieval.vectorstore import VectorStore
 GRAPH_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
 RETURN p.passage_id AS id, p.text AS text, p.section AS section, p.start AS start, p.end AS end,
-       p.ordinal AS ordinal, d.doc_id AS doc_id, d.file AS file, d.title AS title,
-       d.complete AS complete
+       p.ordinal AS ordinal, coalesce(p.context, '') AS context, d.doc_id AS doc_id, d.file AS file,
+       d.title AS title, coalesce(d.subject, '') AS subject, d.complete AS complete
 """
 
 
@@ -46,8 +46,9 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     report.graph_passages, report.vectors = len(rows), len(all_ids)
     report.missing_vectors = sorted(set(rows) - set(stored))
     report.orphan_vectors = sorted(all_ids - set(rows))
+    # Stale: the vector embeds other text or context than the graph's passage (the same test ingest uses).
     report.stale_vectors = sorted(pid for pid, meta in stored.items()
-                                  if meta.get("text_hash") != text_hash(rows[pid]["text"]))
+                                  if is_stale(meta, _passage(rows[pid]), rows[pid]["subject"]))
     report.incomplete_documents = sorted({r["file"] for r in rows.values() if not r["complete"]})
     console.print(f"graph passages: {report.graph_passages}  vectors: {report.vectors}")
     console.print(f"missing vectors: {len(report.missing_vectors)}  orphan vectors: {len(report.orphan_vectors)}  "
@@ -60,14 +61,18 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
                 from retrieval.embeddings import Embedder
 
                 embedder = Embedder()
-            passages = [Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "")
-                        for r in todo]
-            vectors = embedder.embed([_embed_text(p) for p in passages])
+            passages = [_passage(r) for r in todo]
+            vectors = embedder.embed([embed_text(p.context, p.text) for p in passages])
             store.upsert([p.passage_id for p in passages], vectors,
-                         [vector_metadata(p, r["title"], r["file"]) for p, r in zip(passages, todo)])
+                         [vector_metadata(p, r["title"], r["file"], r["subject"]) for p, r in zip(passages, todo)])
         if report.incomplete_documents:
             console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
         console.print("[green]repaired[/] vector index")
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")
     return report
+
+
+def _passage(r: dict) -> Passage:
+    return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "",
+                   context=r["context"])

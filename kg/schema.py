@@ -30,11 +30,19 @@ CONSTRAINTS = [
     for label, key in NODE_KEYS.items()
 ]
 
+# The passage full-text index reads the chapter context too ("… Report: Algeria — Algeria"), so a
+# question naming a country finds the chapter passages that only say "the government".
+PASSAGE_FULLTEXT = "passage_text"
+PASSAGE_FULLTEXT_PROPERTIES = ["text", "context"]
+FULLTEXT_INDEX_PROPERTIES = "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = $name RETURN properties"
+DROP_PASSAGE_FULLTEXT = f"DROP INDEX {PASSAGE_FULLTEXT} IF EXISTS"
+
 INDEXES = [
     "CREATE INDEX document_file IF NOT EXISTS FOR (d:Document) ON (d.file)",
     "CREATE INDEX document_path IF NOT EXISTS FOR (d:Document) ON (d.path)",
     "CREATE INDEX passage_doc IF NOT EXISTS FOR (p:Passage) ON (p.doc_id)",
-    "CREATE FULLTEXT INDEX passage_text IF NOT EXISTS FOR (p:Passage) ON EACH [p.text] "
+    f"CREATE FULLTEXT INDEX {PASSAGE_FULLTEXT} IF NOT EXISTS FOR (p:Passage) ON EACH "
+    f"[{', '.join('p.' + x for x in PASSAGE_FULLTEXT_PROPERTIES)}] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}",
     "CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Country|Actor|Trend|Hero|Tier) "
     "ON EACH [n.name, n.search_aliases]",
@@ -42,6 +50,11 @@ INDEXES = [
 
 
 def apply_schema(graph: Graph) -> None:
+    # `CREATE … IF NOT EXISTS` keeps an index of the same name whatever it covers: a database made before
+    # the index read `context` would keep the text-only one, so an index on other properties is rebuilt.
+    rows = graph.read(FULLTEXT_INDEX_PROPERTIES, name=PASSAGE_FULLTEXT)
+    if rows and list(rows[0]["properties"]) != PASSAGE_FULLTEXT_PROPERTIES:
+        graph.write(DROP_PASSAGE_FULLTEXT)
     for statement in CONSTRAINTS + INDEXES:
         graph.write(statement)
     graph.write("CALL db.awaitIndexes(60)")

@@ -21,8 +21,16 @@ MATCH (r:Report {key: $report_key})
 UNWIND $rows AS row
 MERGE (d:Document {doc_id: row.doc_id})
 SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
-    d.chars = row.chars, d.complete = false
+    d.chars = row.chars, d.complete = false, d.kind = row.kind, d.subject = row.subject,
+    d.subject_name = row.subject_name
 MERGE (d)-[:COVERS]->(r)
+WITH d, row
+// the subject is re-derived each run (the gazetteer may have changed): the old link goes first
+CALL (d) { MATCH (d)-[a:ABOUT]->(:Country) DELETE a }
+CALL (d, row) {
+  MATCH (c:Country {iso3: row.subject}) WHERE row.subject IS NOT NULL
+  MERGE (d)-[:ABOUT]->(c)
+}
 """
 
 # A changed file gets a new doc_id; its old version (same path) goes, with what hung on it.
@@ -66,7 +74,7 @@ MATCH (d:Document {doc_id: row.doc_id})
 MERGE (p:Passage {passage_id: row.passage_id})
 SET p.doc_id = row.doc_id, p.ordinal = row.ordinal, p.text = row.text, p.start = row.start,
     p.end = row.end, p.section = row.section, p.words = row.words, p.file = row.file,
-    p.char_runs = row.char_runs
+    p.char_runs = row.char_runs, p.context = row.context
 MERGE (d)-[:HAS_PASSAGE]->(p)
 """
 

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from ingest.build import SWITCH_INTERVAL_S, run_ingest, text_hash
+from ingest.build import SWITCH_INTERVAL_S, run_ingest
+from ingest.vectortext import text_hash
 from kg.driver import Graph
 from retrieval.vectorstore import VectorStore
 
@@ -271,7 +272,9 @@ def test_chroma_round_trip_with_the_real_model(built_corpus, embedder, graph):
     store = VectorStore(settings)
     hits = store.query(embedder.embed_one("a web crawler that searches for known child sexual abuse material"), 3)
     assert hits and hits[0].metadata["file"].startswith("000")
-    assert hits[0].score > 0.5
+    # 0.50 when the section heading was embedded with the text; the document title (the passage context)
+    # dilutes it a little, to 0.496
+    assert hits[0].score > 0.45
     # Chroma holds the vector and where to cite; the text is the graph's
     text = graph.read("MATCH (p:Passage {passage_id: $id}) RETURN p.text AS t", id=hits[0].passage_id)[0]["t"]
     assert "Project Arachnid" in text
