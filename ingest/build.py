@@ -29,7 +29,8 @@ from ingest.chapters import detect_chapter
 from ingest.chunk import chunk
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
-from ingest.entities import Gazetteer, Match, org_kind, slug, surname
+from ingest.entities import Gazetteer, Match, org_kind, slug
+from ingest.facts import REPORT, TIER_MENTION, chapter_facts, derived_facts, person_aliases, tier_aliases
 from ingest.heroes import extract_heroes, mentions_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
@@ -40,16 +41,6 @@ from kg.driver import Graph
 from kg.schema import apply_schema
 from kg.settings import Settings
 
-REPORT = {
-    "key": "tip-2024",
-    "name": "2024 Trafficking in Persons Report",
-    "edition": 24,
-    "year": 2024,
-    "released": "2024-06-24",
-    "countries_covered": 188,
-    "aliases": ["2024 TIP Report", "TIP Report", "Trafficking in Persons Report", "24th edition"],
-}
-TIER_MENTION = re.compile(r"\bTier\s+(?:2\s+Watch\s+List|[123])\b|\bSpecial\s+Case\b")
 TIERS_TABLE = "tip_2024_tiers.csv"
 # How long a thread holds the GIL before handing it on while the model embeds beside the pipeline
 # (CPython's default is 5 ms). See _sharing_cores_with_model.
@@ -251,6 +242,7 @@ def run_ingest(
                 for h in heroes:
                     for pid in h.passage_ids:
                         mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
+                text_facts = [f for d in docs for f in chapter_facts(gaz, d, passages_by_doc[d.doc_id])]
                 # "The government" in a chapter about X is X's: each chapter passage mentions its
                 # country, named or not (an unnamed mention has no surface form).
                 for doc in docs:
@@ -270,7 +262,7 @@ def run_ingest(
 
             with timer("graph"):
                 _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
-                             tier_rows, progress)
+                             tier_rows, text_facts, progress)
             _failpoint("after-graph")
         except BaseException:
             vectors.stop.set()  # the run failed: stop after the batch in hand, keep what is written
@@ -350,12 +342,12 @@ def _search_aliases(names: list[str]) -> str:
 
 
 def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links, tier_rows,
-                 progress) -> None:
+                 text_facts, progress) -> None:
     apply_schema(graph)
     graph.write(W.UPSERT_REPORT, **REPORT)
     graph.write(W.UPSERT_TIERS, rows=[
-        {"name": t, "rank": i + 1, "aliases": _tier_aliases(t), "coverage": COVERAGE_2024[t][0],
-         "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(_tier_aliases(t))}
+        {"name": t, "rank": i + 1, "aliases": tier_aliases(t), "coverage": COVERAGE_2024[t][0],
+         "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(tier_aliases(t))}
         for i, t in enumerate(TIERS)
     ])
 
@@ -434,9 +426,9 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         _failpoint("after-first-document")
 
     W.write_rows(graph, W.UPSERT_HEROES, [
-        {"key": h.key, "name": h.name, "aliases": _person_aliases(h.name), "role": h.role,
+        {"key": h.key, "name": h.name, "aliases": person_aliases(h.name), "role": h.role,
          "organization": h.organization, "figures": h.figures, "profile": h.text, "country": h.country_iso3,
-         "passage_ids": h.passage_ids, "search_aliases": _search_aliases(_person_aliases(h.name))}
+         "passage_ids": h.passage_ids, "search_aliases": _search_aliases(person_aliases(h.name))}
         for h in heroes
     ], report_key=REPORT["key"])
     W.write_rows(graph, W.MERGE_HERO_ORG, [
@@ -462,7 +454,7 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         for d in dup_links
     ])
 
-    W.write_rows(graph, W.MERGE_FACTS, _derived_facts(gaz, mentions, passages_by_doc, used))
+    W.write_rows(graph, W.MERGE_FACTS, derived_facts(gaz, mentions, passages_by_doc, used))
 
     graph.write(W.CLEAR_TIER_PLACEMENTS, table=TIERS_TABLE)
     placements = []
@@ -473,7 +465,19 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
             placements.append({"iso3": r.iso3, "tier": r.tier_2023, "year": 2023, "source": r.source_2023,
                                "row": r.row, "table": TIERS_TABLE, "country": r.country})
     W.write_rows(graph, W.MERGE_TIER_PLACEMENTS, placements)
+    _write_text_facts(graph, docs, text_facts)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def _write_text_facts(graph, docs, text_facts) -> None:
+    """What this run's chapters state, replacing what they stated before (the rules may have changed)."""
+    W.write_rows(graph, W.CLEAR_TEXT_FACTS, [d.doc_id for d in docs])
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for f in text_facts:
+        rows[f.kind].append({"iso3": f.iso3, "doc_id": f.doc_id, "passage_id": f.passage_id, "start": f.start,
+                             "end": f.end, "rule": f.rule, **f.props})
+    for kind, query in W.MERGE_TEXT_FACTS.items():
+        W.write_rows(graph, query, rows[kind], report_key=REPORT["key"])
 
 
 def _document_groups(docs, passages_by_doc, size: int):
@@ -487,58 +491,6 @@ def _document_groups(docs, passages_by_doc, size: int):
         n += len(passages_by_doc[doc.doc_id])
     if group:
         yield group
-
-
-def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
-    facts: dict[tuple[str, str, str], dict] = {}
-
-    def add(kind, a, b, pid=None, source=None):
-        # passage_ids is an ordered dict until the end: a report-wide fact (a trend the report highlights)
-        # gathers a share of all passages, and a list's `in` made that quadratic (a minute at 100k).
-        row = facts.setdefault((kind, a, b), {"type": kind, "from": a, "to": b, "passage_ids": {}, "source": source})
-        if pid:
-            row["passage_ids"][pid] = None
-
-    for a in gaz.actors:
-        if a.key in used["Actor"]:
-            if a.props.get("based_in"):
-                add("BASED_IN", a.key, a.props["based_in"], source="gazetteer")
-            if a.props.get("operated_by"):
-                add("OPERATED_BY", a.key, a.props["operated_by"], source="gazetteer")
-    passages = {p.passage_id: p for ps in passages_by_doc.values() for p in ps}
-    for pid, ms in mentions.items():
-        p = passages[pid]
-        for m in ms:
-            if m.label == "Trend":
-                add("HIGHLIGHTS", REPORT["key"], m.key, pid)
-        # A trend and a country in the same sentence: the trend is observed there.
-        for a, b in p.sentences:
-            in_sent = [m for m in ms if a <= m.start < b]
-            for t in (m for m in in_sent if m.label == "Trend"):
-                for c in (m for m in in_sent if m.label == "Country" and m.key != "USA"):
-                    add("OBSERVED_IN", t.key, c.key, pid)
-    return [{**row, "passage_ids": list(row["passage_ids"])} for row in facts.values()]
-
-
-def _tier_aliases(tier: str) -> list[str]:
-    extra = {
-        "Tier 1": ["Tier One"],
-        "Tier 2": ["Tier Two"],
-        "Tier 2 Watch List": ["Watch List", "Watchlist", "Tier 2 Watchlist", "Tier Two Watch List", "Tier 2WL",
-                              "Tier 2 WL"],
-        "Tier 3": ["Tier Three"],
-        "Special Case": ["special case"],
-    }
-    return [tier, *extra.get(tier, [])]
-
-
-def _person_aliases(name: str) -> list[str]:
-    parts = [p for p in name.replace(".", "").split() if p not in ("Jr", "Sr")]
-    aliases = [name]
-    if len(parts) >= 2:
-        aliases.append(f"{parts[0]} {parts[-1]}")
-        aliases.append(surname(name))
-    return list(dict.fromkeys(aliases))
 
 
 class _VectorWriter(threading.Thread):
@@ -620,6 +572,7 @@ def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> N
     for doc_id in doc_ids:
         for row in graph.write(W.DELETE_DOCUMENT, doc_id=doc_id):
             dead.extend(row["pids"])
+    graph.write(W.CLEAR_TEXT_FACTS, rows=doc_ids)
     if dead:
         graph.write(W.PRUNE_FACT_PROVENANCE, pids=dead)
         VectorStore(settings).delete(dead)

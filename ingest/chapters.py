@@ -28,7 +28,7 @@ HEADING_FORMS = [
 ]
 # The standards sentence opens every narrative's summary; its subject is the chapter's country.
 OPENING_FORMS = [
-    re.compile(r"^(?:The\s+Government\s+of\s+)?(?P<name>[A-Z][^.;,]{1,80}?)\s+(?:\([A-Z]{2,6}\)\s+)?"
+    re.compile(r"^(?:The\s+Government\s+of\s+)?(?P<name>(?:the\s+)?[A-Z][^.;,]{1,80}?)\s+(?:\([A-Z]{2,6}\)\s+)?"
                r"(?:fully\s+meets|meets|does\s+not\s+fully\s+meet)\s+the\s+minimum\s+standards"),
 ]
 # How many leading blocks may hold the opening (Afghanistan's starts after a note on the Taliban).

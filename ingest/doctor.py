@@ -19,6 +19,20 @@ RETURN p.passage_id AS id, p.text AS text, p.section AS section, p.start AS star
        d.title AS title, coalesce(d.subject, '') AS subject, d.complete AS complete
 """
 
+# A chapter that states another tier than the table (or than another chapter) for the same year. Both are
+# kept in the graph; the doctor says so instead of letting a reader pick one silently.
+TIER_CONFLICTS = """
+MATCH (c:Country)-[x:PLACED_IN {source_kind: 'text'}]->(tx:Tier)
+MATCH (c)-[y:PLACED_IN {year: x.year}]->(ty:Tier)
+WHERE ty <> tx AND (y.source_kind = 'table' OR (y.source_kind = 'text' AND y.doc_id > x.doc_id))
+MATCH (d:Document {doc_id: x.doc_id})
+OPTIONAL MATCH (d2:Document {doc_id: y.doc_id})
+RETURN c.name AS country, c.iso3 AS iso3, x.year AS year, tx.name AS text_tier, d.file AS file,
+       x.passage_id AS passage_id, y.source_kind AS other_kind, ty.name AS other_tier, y.row AS row,
+       d2.file AS other_file
+ORDER BY c.name, x.year
+"""
+
 
 @dataclass
 class DoctorReport:
@@ -28,6 +42,8 @@ class DoctorReport:
     orphan_vectors: list[str] = field(default_factory=list)
     stale_vectors: list[str] = field(default_factory=list)
     incomplete_documents: list[str] = field(default_factory=list)
+    # Not a store problem (repair cannot settle what the sources disagree on), so not in `problems`.
+    tier_conflicts: list[dict] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -40,6 +56,7 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     report = DoctorReport()
     with Graph(settings) as graph:
         rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
+        report.tier_conflicts = graph.read(TIER_CONFLICTS)
     store = VectorStore(settings)
     stored = store.existing(list(rows))
     all_ids = set(store.all_ids())
@@ -53,6 +70,11 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     console.print(f"graph passages: {report.graph_passages}  vectors: {report.vectors}")
     console.print(f"missing vectors: {len(report.missing_vectors)}  orphan vectors: {len(report.orphan_vectors)}  "
                   f"stale vectors: {len(report.stale_vectors)}  incomplete documents: {report.incomplete_documents}")
+    for c in report.tier_conflicts:
+        other = (f"the table (row {c['row']}) says {c['other_tier']}" if c["other_kind"] == "table"
+                 else f"{c['other_file']} says {c['other_tier']}")
+        console.print(f"[yellow]tier conflict:[/] {c['country']} {c['year']}: {c['file']} says {c['text_tier']}, "
+                      f"{other}; both are kept")
     if repair and report.problems:
         store.delete(report.orphan_vectors)
         todo = [rows[pid] for pid in report.missing_vectors + report.stale_vectors]

@@ -135,11 +135,44 @@ SET r.shared_sentences = row.shared, r.similarity = row.similarity
 MERGE_TIER_PLACEMENTS = """
 UNWIND $rows AS row
 MATCH (c:Country {iso3: row.iso3}), (t:Tier {name: row.tier})
-MERGE (c)-[r:PLACED_IN {year: row.year}]->(t)
+MERGE (c)-[r:PLACED_IN {year: row.year, source_kind: 'table'}]->(t)
 SET r.source = row.source, r.row = row.row, r.table = row.table, r.country_as_listed = row.country
 """
 
 CLEAR_TIER_PLACEMENTS = "MATCH (:Country)-[r:PLACED_IN]->(:Tier) WHERE r.table = $table DELETE r"
+
+# Facts a chapter states (ingest.facts): each names its document, so replacing or pruning the document
+# removes exactly them. Beside the table's placements, never over them: the MERGE keys differ in
+# source_kind and doc_id, so a text placement and a table one for the same year are two relationships.
+CLEAR_TEXT_FACTS = """
+UNWIND $rows AS id
+MATCH (:Country)-[r:PLACED_IN|STATUS|ACTION_PLAN]->() WHERE r.source_kind = 'text' AND r.doc_id = id
+DELETE r
+"""
+
+MERGE_TEXT_FACTS = {
+    "placement": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (t:Tier {name: row.tier})
+MERGE (c)-[r:PLACED_IN {year: row.year, source_kind: 'text', doc_id: row.doc_id}]->(t)
+SET r.passage_id = row.passage_id, r.start = row.start, r.end = row.end, r.direction = row.direction,
+    r.consecutive_years = row.consecutive_years, r.rule = row.rule
+""",
+    "status": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (rep:Report {key: $report_key})
+MERGE (c)-[r:STATUS {year: row.year, source_kind: 'text', doc_id: row.doc_id}]->(rep)
+SET r.standard = row.standard, r.passage_id = row.passage_id, r.start = row.start, r.end = row.end,
+    r.rule = row.rule
+""",
+    "action_plan": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (rep:Report {key: $report_key})
+MERGE (c)-[r:ACTION_PLAN {source_kind: 'text', doc_id: row.doc_id, passage_id: row.passage_id, start: row.start}]->(rep)
+SET r.end = row.end, r.plan = row.plan, r.status = row.status, r.start_year = row.start_year,
+    r.end_year = row.end_year, r.duration_years = row.duration_years, r.rule = row.rule
+""",
+}
 
 UPSERT_HEROES = """
 UNWIND $rows AS row

@@ -132,3 +132,120 @@ def test_schema_rebuilds_an_old_text_only_index(chapters_built, graph):
     apply_schema(graph)
     idx = graph.read("SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = 'passage_text' RETURN properties")
     assert idx[0]["properties"] == ["text", "context"]
+
+
+def test_each_chapter_states_the_readme_tier_cited_by_its_sentence(chapters_built, graph):
+    """The Cypher a user would write for a chapter's placement gives the README's tier, and the cited span
+    of the passage is a sentence that names it."""
+    expected = readme_table()
+    rows = graph.read("""
+        MATCH (d:Document {kind: 'chapter'})-[:ABOUT]->(c:Country)
+        MATCH (c)-[r:PLACED_IN {year: 2024, source_kind: 'text', doc_id: d.doc_id}]->(t:Tier)
+        MATCH (p:Passage {passage_id: r.passage_id})
+        RETURN d.file AS file, t.name AS tier, r.direction AS direction, r.consecutive_years AS n,
+               substring(p.text, r.start, r.end - r.start) AS sentence, p.doc_id = d.doc_id AS own""")
+    by_file = {r["file"]: r for r in rows}
+    assert set(by_file) == set(expected) and len(rows) == 13
+    for file, want in expected.items():
+        r = by_file[file]
+        assert (r["tier"], r["direction"], r["n"]) == (want["tier"], want["direction"], want["consecutive"]), file
+        assert want["tier"] in r["sentence"] and r["own"], (file, r["sentence"])
+        assert r["sentence"][0].isupper() and r["sentence"].rstrip().endswith("."), r["sentence"]
+
+
+def test_graph_tools_read_both_sources(chapters_built, graph):
+    tools = GraphTools(graph)
+    algeria = tools.country_tiers("DZA")["placements"]
+    kinds = [(p["source_kind"], p["year"], p["tier"]) for p in algeria]
+    assert kinds[0] == ("text", 2024, "Tier 2 Watch List") and ("table", 2024, "Tier 2 Watch List") in kinds
+    assert ("table", 2023, "Tier 3") in kinds and kinds[-1][0] == "table"
+    text = algeria[0]
+    assert text["direction"] == "upgraded" and text["passage_id"] and text["end"] > text["start"]
+    assert all(p["row"] for p in algeria if p["source_kind"] == "table")
+    germany = tools.country_tiers("DEU")["placements"]
+    assert [(p["source_kind"], p["tier"]) for p in germany] == [("text", "Tier 1")]
+
+    rows = {r["iso3"]: r for r in tools.chapter_placements()}
+    assert set(rows) == set(EXPECTED_SUBJECT.values())
+    assert rows["KOR"]["tier_2024"] == "Tier 1" and rows["KOR"]["direction"] == "upgraded"
+    assert rows["KOR"]["table_tier_2024"] == "Tier 1" and rows["KOR"]["table_tier_2023"] == "Tier 2"
+    assert rows["DOM"]["consecutive_years"] == 2 and rows["GRC"]["table_tier_2024"] is None
+    assert rows["AFG"]["standard"] == "not_significant_efforts" and rows["COL"]["standard"] == "meets"
+    assert {r["iso3"] for r in tools.chapter_countries()} == set(EXPECTED_SUBJECT.values())
+    plans = tools.country_text_facts("MDA")
+    assert any(f["fact"] == "ACTION_PLAN" and f["duration_years"] == 4 for f in plans)
+    # the table-shaped templates keep reading the table alone: one row per country, each with its row
+    assert all(r["row"] for r in tools.countries_in_tier("Tier 2 Watch List", 2024))
+    assert all(r["row"] for r in tools.tier_changes())
+
+
+def test_reingest_is_idempotent(chapters_built, graph, embedder, nlp):
+    settings, copy, _ = chapters_built
+    before = graph_fingerprint(graph)
+    summary = run_ingest(settings, [settings.corpus_dir, copy], tiers_csv=settings.tiers_csv, embedder=embedder,
+                         nlp=nlp)
+    assert summary.embedded == 0
+    assert graph_fingerprint(graph) == before
+
+
+def _graph_items(graph) -> tuple[set, set]:
+    nodes = {(tuple(r["l"]), r["k"]) for r in graph.read(
+        "MATCH (n) RETURN labels(n) AS l, coalesce(n.passage_id, n.doc_id, n.iso3, n.key, n.name) AS k")}
+    rels = {(r["t"], r["a"], r["b"], r["d"]) for r in graph.read(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS t, coalesce(a.passage_id, a.doc_id, a.iso3, a.key, a.name) AS a, "
+        "coalesce(b.passage_id, b.doc_id, b.iso3, b.key, b.name) AS b, "
+        "coalesce(r.doc_id, '') + ':' + coalesce(toString(r.year), '') AS d")}
+    return nodes, rels
+
+
+def test_prune_of_a_chapter_removes_its_facts_and_nothing_else(chapters_built, graph, embedder, nlp, tmp_path):
+    settings, copy, _ = chapters_built
+    before = graph_fingerprint(graph)
+    nodes0, rels0 = _graph_items(graph)
+    doc_id = graph.read("MATCH (d:Document {file: 'tip2024_laos.txt'}) RETURN d.doc_id AS id")[0]["id"]
+    pids = {r["id"] for r in graph.read("MATCH (p:Passage {doc_id: $d}) RETURN p.passage_id AS id", d=doc_id)}
+    kept = tmp_path / "tip2024_laos.txt"
+    shutil.move(copy / "tip2024_laos.txt", kept)
+    try:
+        s = run_ingest(settings, [settings.corpus_dir, copy], tiers_csv=settings.tiers_csv, embedder=embedder,
+                       nlp=nlp, prune=True)
+        assert s.pruned == 1
+        nodes1, rels1 = _graph_items(graph)
+        gone_nodes, gone_rels = nodes0 - nodes1, rels0 - rels1
+        assert not (nodes1 - nodes0) and not (rels1 - rels0)
+        assert {k for _, k in gone_nodes} == pids | {doc_id}  # the Laos Country node and its table rows stay
+        assert all(a in pids or b in pids or a == doc_id or d.startswith(doc_id) for _, a, b, d in gone_rels)
+        assert {(t, b) for t, a, b, d in gone_rels if d.startswith(doc_id)} == {
+            ("PLACED_IN", "Tier 2 Watch List"), ("STATUS", "tip-2024")}
+        lao = GraphTools(graph).country_tiers("LAO")["placements"]
+        assert {p["source_kind"] for p in lao} == {"table"}
+    finally:
+        shutil.move(kept, copy / "tip2024_laos.txt")
+    run_ingest(settings, [settings.corpus_dir, copy], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
+    assert graph_fingerprint(graph) == before  # back as it was: nothing else was touched
+
+
+def test_doctor_reports_a_text_table_conflict(chapters_built, graph, embedder, nlp, tmp_path):
+    from ingest.doctor import check_stores
+
+    settings, copy, _ = chapters_built
+    assert check_stores(settings).tier_conflicts == []  # the 13 chapters agree with the table
+    extra = tmp_path / "burma"
+    extra.mkdir()
+    (extra / "tip2024_burma.txt").write_text(
+        "2024 Trafficking in Persons Report: Burma\n\nThe Government of Burma does not fully meet the minimum "
+        "standards for the elimination of trafficking but is making significant efforts to do so. The government "
+        "demonstrated overall increasing efforts; therefore Burma was upgraded to Tier 2 Watch List. These "
+        "efforts included identifying more victims and prosecuting more traffickers than before.\n")
+    run_ingest(settings, [extra], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
+    try:
+        conflicts = check_stores(settings).tier_conflicts
+        assert [(c["iso3"], c["text_tier"], c["other_kind"], c["other_tier"]) for c in conflicts] == [
+            ("MMR", "Tier 2 Watch List", "table", "Tier 3")]
+        kinds = {(p["source_kind"], p["tier"]) for p in GraphTools(graph).country_tiers("MMR")["placements"]
+                 if p["year"] == 2024}
+        assert kinds == {("text", "Tier 2 Watch List"), ("table", "Tier 3")}  # both kept
+    finally:
+        run_ingest(settings, [settings.corpus_dir, copy], tiers_csv=settings.tiers_csv, embedder=embedder,
+                   nlp=nlp, prune=True)
+    assert check_stores(settings).tier_conflicts == []
