@@ -227,8 +227,7 @@ def run_ingest(
         vectors.start()
         try:
             with timer("dedup"):
-                order = {d.doc_id: i for i, d in enumerate(sorted(docs, key=lambda d: d.file))}
-                dup_links = find_duplicates(all_passages, order)
+                dup_links = _duplicates(graph, docs, all_passages)
                 summary.duplicates = len(dup_links)
 
             with timer("extract"):
@@ -281,6 +280,27 @@ def run_ingest(
                 summary.pruned = len(stale)
         _count(graph, summary)
     return summary
+
+
+def _duplicates(graph: Graph, docs: list[RawDocument], run_passages: list[Passage]):
+    """Near-duplicate links that touch this run's passages, found against the whole graph.
+
+    Links between two documents this run does not touch stay as they are in the graph; so an incremental
+    ingest (one more file, or one that fails) loses none, and a new passage is compared with the passages
+    already there, not only with its own run's. A full run reads nothing back: every document is in it."""
+    if not run_passages:
+        return []
+    run_ids = [d.doc_id for d in docs]
+    others: list[Passage] = []
+    files = {d.doc_id: d.file for d in docs}
+    for r in graph.read(W.OTHER_PASSAGES, doc_ids=run_ids):
+        others.append(Passage(r["passage_id"], r["doc_id"], 0, r["text"], 0, 0))
+        files[r["doc_id"]] = r["file"]
+    # Every link points from the later file to the earlier (its canonical copy), as a full run would.
+    order = {d: i for i, d in enumerate(sorted(files, key=lambda d: (files[d], d)))}
+    mine = {p.passage_id for p in run_passages}
+    return [link for link in find_duplicates(run_passages + others, order)
+            if link.source in mine or link.target in mine]
 
 
 def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, progress: Progress, hero_docs: set[str],
@@ -448,7 +468,7 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
     for label, rows in mention_rows.items():
         W.write_rows(graph, W.MERGE_MENTIONS[label], rows)
 
-    graph.write(W.CLEAR_DUPLICATES)
+    W.write_rows(graph, W.CLEAR_DUPLICATES, [p.passage_id for ps in passages_by_doc.values() for p in ps])
     W.write_rows(graph, W.MERGE_DUPLICATES, [
         {"source": d.source, "target": d.target, "shared": d.shared_sentences, "similarity": d.similarity}
         for d in dup_links

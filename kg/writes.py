@@ -123,7 +123,19 @@ SET m.surfaces = row.surfaces, m.count = row.count
     for label, key in NODE_KEYS.items() if label in ("Country", "Actor", "Trend", "Hero", "Tier")
 }
 
-CLEAR_DUPLICATES = "MATCH (:Passage)-[r:DUPLICATE_OF]->(:Passage) DELETE r"
+# Only the links of the passages being written are recomputed: links between untouched documents stay.
+CLEAR_DUPLICATES = """
+UNWIND $rows AS pid
+MATCH (:Passage {passage_id: pid})-[r:DUPLICATE_OF]-(:Passage)
+WITH DISTINCT r
+DELETE r
+"""
+
+# The passages of documents outside this run, to find this run's near-duplicates among them.
+OTHER_PASSAGES = """
+MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage) WHERE NOT d.doc_id IN $doc_ids
+RETURN p.passage_id AS passage_id, p.doc_id AS doc_id, p.text AS text, d.file AS file
+"""
 
 MERGE_DUPLICATES = """
 UNWIND $rows AS row
