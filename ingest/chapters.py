@@ -48,7 +48,7 @@ class Chapter:
 
 
 def resolve_country(gaz: Gazetteer, raw: str) -> Entity | None:
-    name = re.sub(r"\s+", " ", _ACRONYM.sub("", raw)).strip(" .:–—-")
+    name = re.sub(r"\s+", " ", _ACRONYM.sub("", raw)).strip(" .:–—-").replace("’", "'")
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
     m = _INVERTED_ARTICLE.match(name)
     candidates = [name, f"{m.group('art')} {m.group('rest')}" if m else None, m.group("rest") if m else None,

@@ -93,9 +93,10 @@ def derived_facts(gaz: Gazetteer, mentions, passages_by_doc, used) -> list[dict]
 # ---- facts a chapter states --------------------------------------------------------------------------
 
 _TIER = r"(?:the\s+)?(?P<tier>Tier\s+(?:1|2|3|One|Two|Three)(?:\s+Watch\s*List)?|Special\s+Case)\b"
-# Where a placement's subject starts: the sentence, "therefore", or "and" in "… was granted a waiver … and
+# Where a placement's subject starts: the sentence, "therefore", a comma ("In the 2023 TIP Report, X was …"),
+# or "and" in "… was granted a waiver … and
 # remained on Tier 2 Watch List". The subject may not cross a clause break.
-_LEAD = r"(?:^|\btherefore,?\s+|\bThus,?\s+|\bas\s+a\s+result,?\s+)"
+_LEAD = r"(?:^|\btherefore,?\s+|\bThus,?\s+|\bas\s+a\s+result,?\s+|,\s+)"
 _SUBJ = r"(?P<subj>[^,;:()]{1,60}?)"
 
 # (rule, regex, direction). A subject-less rule ("and remained on …") means the chapter's country.
