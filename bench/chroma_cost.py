@@ -47,7 +47,7 @@ def one(layout: str, n: int) -> dict:
 
     from bench.generate import passage_texts
     from bench.run import cpu_seconds
-    from ingest.build import text_hash, vector_metadata
+    from ingest.vectortext import text_hash, vector_metadata
 
     texts = passage_texts(n)
     rng = np.random.default_rng(0)

@@ -44,7 +44,7 @@ def chroma_work(seconds: float) -> int:
     import numpy as np
 
     from bench.chroma_cost import TITLE, scratch_collection, synthetic_passages
-    from ingest.build import vector_metadata
+    from ingest.vectortext import vector_metadata
 
     global _collection
     if _collection is None:

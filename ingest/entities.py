@@ -166,6 +166,11 @@ class Gazetteer:
         hit = forms.get(name.strip())
         if hit and hit[0] == "Country":
             return self.by_key[hit]
+        # Headings write names in capitals ("REPUBLIC OF MOLDOVA (Tier 2)"): an alias matched case-blind
+        # is still an alias, and safer than the fuzzy match below.
+        folded = self._country_names_folded.get(name.strip().casefold())
+        if folded:
+            return folded
         try:
             c = pycountry.countries.lookup(name.strip())
             return self.by_key.get(("Country", c.alpha_3))
@@ -174,6 +179,10 @@ class Gazetteer:
         names = {a: e for e in self.countries for a in e.aliases}
         best = process.extractOne(name, list(names), scorer=fuzz.WRatio, score_cutoff=92)
         return names[best[0]] if best else None
+
+    @cached_property
+    def _country_names_folded(self) -> dict[str, Entity]:
+        return {a.casefold(): e for e in self.countries for a in e.aliases}
 
     def resolve_org(self, surface: str) -> Entity | None:
         """A near-exact match of an organisation's full name to a known actor."""

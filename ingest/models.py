@@ -18,6 +18,10 @@ class RawDocument:
     file: str
     title: str = ""
     outlet: str = ""
+    kind: str = "news"  # chapter | news
+    subject: str = ""  # a chapter's country (iso3, the Country node's key)
+    subject_name: str = ""
+    local_aliases: list[str] = field(default_factory=list)  # names the chapter gives its country ("ROK")
 
     @property
     def prefix(self) -> str:
@@ -34,6 +38,9 @@ class Passage:
     start: int  # span in the original file's text
     end: int
     section: str = ""
+    # "<document title> — <chapter country>" (or the title alone): embedded with the text, indexed, and
+    # stored on the node, so a passage says whose chapter it is in (see ingest.vectortext).
+    context: str = ""
     # Where each cleaned character sits in the original text, as compact runs (see text.offsets):
     # lets a quote map back exactly without holding one int per character.
     char_runs: list[int] = field(default_factory=list, repr=False)

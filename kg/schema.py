@@ -2,12 +2,30 @@
 
 Lexical graph: (:Document)-[:HAS_PASSAGE]->(:Passage)-[:NEXT]->(:Passage), with
 (:Passage)-[:DUPLICATE_OF]->(:Passage) for near-duplicates across outlets.
-Domain graph: (:Passage)-[:MENTIONS]->(:Country|:Actor|:Trend|:Hero|:Tier), plus
+Document.kind is 'chapter' (a country narrative of the report) or 'news'; a chapter has
+Document.subject (the Country's iso3) and subject_name, and (:Document)-[:ABOUT]->(:Country).
+Passage.context is "<document title> — <subject_name>" for a chapter, the title alone for news; it is
+embedded with the text and indexed with it (full-text index `passage_text` on [text, context]).
+Domain graph: (:Passage)-[:MENTIONS]->(:Country|:Actor|:Trend|:Hero|:Tier) (every chapter passage mentions
+its chapter's country; with no surface form when it says only "the government"), plus
 (:Hero)-[:HONORED_IN]->(:Report), (:Hero)-[:WORKS_IN]->(:Country),
 (:Hero)-[:FOUNDED|LEADS|WORKS_AT]->(:Actor), (:Actor)-[:BASED_IN]->(:Country),
-(:Report)-[:HIGHLIGHTS]->(:Trend), (:Trend)-[:OBSERVED_IN]->(:Country),
-(:Country)-[:PLACED_IN {year, source, row}]->(:Tier), (:Document)-[:COVERS]->(:Report).
-Facts carry provenance as `passage_ids` (text) or `source`/`row` (the tiers table).
+(:Report)-[:HIGHLIGHTS]->(:Trend), (:Trend)-[:OBSERVED_IN]->(:Country), (:Document)-[:COVERS]->(:Report).
+Tier placements, from two sources side by side (never merged; a disagreement is shown by `tipkg doctor`):
+  (:Country)-[:PLACED_IN {year, source_kind: 'table', source, row, table, country_as_listed}]->(:Tier)
+  (:Country)-[:PLACED_IN {year, source_kind: 'text', doc_id, passage_id, start, end, direction,
+                          consecutive_years, rule}]->(:Tier)
+  direction: 'upgraded' | 'downgraded' | 'remained' | null (stated without one); year is 2024 unless the
+  sentence names another report.
+Other facts a chapter states, each on the Report whose standards they are measured by:
+  (:Country)-[:STATUS {year, source_kind: 'text', standard, doc_id, passage_id, start, end, rule}]->(:Report)
+  standard: 'meets' | 'significant_efforts' (does not fully meet, but is making significant efforts) |
+  'not_significant_efforts'
+  (:Country)-[:ACTION_PLAN {source_kind: 'text', plan, status, start_year, end_year, duration_years, doc_id,
+                            passage_id, start, end, rule}]->(:Report)
+  status: 'adopted' | 'finalized' | 'implementing' | 'drafted' | 'not adopted' | 'not implemented'.
+Provenance: `passage_ids` (entity-derived facts), `source`/`row` (the tiers table), or for a text fact
+`passage_id` with `start`/`end`, the stating sentence's span in the passage text (quote text[start:end]).
 """
 
 from __future__ import annotations
@@ -30,11 +48,19 @@ CONSTRAINTS = [
     for label, key in NODE_KEYS.items()
 ]
 
+# The passage full-text index reads the chapter context too ("… Report: Algeria — Algeria"), so a
+# question naming a country finds the chapter passages that only say "the government".
+PASSAGE_FULLTEXT = "passage_text"
+PASSAGE_FULLTEXT_PROPERTIES = ["text", "context"]
+FULLTEXT_INDEX_PROPERTIES = "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = $name RETURN properties"
+DROP_PASSAGE_FULLTEXT = f"DROP INDEX {PASSAGE_FULLTEXT} IF EXISTS"
+
 INDEXES = [
     "CREATE INDEX document_file IF NOT EXISTS FOR (d:Document) ON (d.file)",
     "CREATE INDEX document_path IF NOT EXISTS FOR (d:Document) ON (d.path)",
     "CREATE INDEX passage_doc IF NOT EXISTS FOR (p:Passage) ON (p.doc_id)",
-    "CREATE FULLTEXT INDEX passage_text IF NOT EXISTS FOR (p:Passage) ON EACH [p.text] "
+    f"CREATE FULLTEXT INDEX {PASSAGE_FULLTEXT} IF NOT EXISTS FOR (p:Passage) ON EACH "
+    f"[{', '.join('p.' + x for x in PASSAGE_FULLTEXT_PROPERTIES)}] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}",
     "CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Country|Actor|Trend|Hero|Tier) "
     "ON EACH [n.name, n.search_aliases]",
@@ -42,6 +68,11 @@ INDEXES = [
 
 
 def apply_schema(graph: Graph) -> None:
+    # `CREATE … IF NOT EXISTS` keeps an index of the same name whatever it covers: a database made before
+    # the index read `context` would keep the text-only one, so an index on other properties is rebuilt.
+    rows = graph.read(FULLTEXT_INDEX_PROPERTIES, name=PASSAGE_FULLTEXT)
+    if rows and list(rows[0]["properties"]) != PASSAGE_FULLTEXT_PROPERTIES:
+        graph.write(DROP_PASSAGE_FULLTEXT)
     for statement in CONSTRAINTS + INDEXES:
         graph.write(statement)
     graph.write("CALL db.awaitIndexes(60)")

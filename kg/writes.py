@@ -21,8 +21,16 @@ MATCH (r:Report {key: $report_key})
 UNWIND $rows AS row
 MERGE (d:Document {doc_id: row.doc_id})
 SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
-    d.chars = row.chars, d.complete = false
+    d.chars = row.chars, d.complete = false, d.kind = row.kind, d.subject = row.subject,
+    d.subject_name = row.subject_name
 MERGE (d)-[:COVERS]->(r)
+WITH d, row
+// the subject is re-derived each run (the gazetteer may have changed): the old link goes first
+CALL (d) { MATCH (d)-[a:ABOUT]->(:Country) DELETE a }
+CALL (d, row) {
+  MATCH (c:Country {iso3: row.subject}) WHERE row.subject IS NOT NULL
+  MERGE (d)-[:ABOUT]->(c)
+}
 """
 
 # A changed file gets a new doc_id; its old version (same path) goes, with what hung on it.
@@ -66,7 +74,7 @@ MATCH (d:Document {doc_id: row.doc_id})
 MERGE (p:Passage {passage_id: row.passage_id})
 SET p.doc_id = row.doc_id, p.ordinal = row.ordinal, p.text = row.text, p.start = row.start,
     p.end = row.end, p.section = row.section, p.words = row.words, p.file = row.file,
-    p.char_runs = row.char_runs
+    p.char_runs = row.char_runs, p.context = row.context
 MERGE (d)-[:HAS_PASSAGE]->(p)
 """
 
@@ -115,7 +123,19 @@ SET m.surfaces = row.surfaces, m.count = row.count
     for label, key in NODE_KEYS.items() if label in ("Country", "Actor", "Trend", "Hero", "Tier")
 }
 
-CLEAR_DUPLICATES = "MATCH (:Passage)-[r:DUPLICATE_OF]->(:Passage) DELETE r"
+# Only the links of the passages being written are recomputed: links between untouched documents stay.
+CLEAR_DUPLICATES = """
+UNWIND $rows AS pid
+MATCH (:Passage {passage_id: pid})-[r:DUPLICATE_OF]-(:Passage)
+WITH DISTINCT r
+DELETE r
+"""
+
+# The passages of documents outside this run, to find this run's near-duplicates among them.
+OTHER_PASSAGES = """
+MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage) WHERE NOT d.doc_id IN $doc_ids
+RETURN p.passage_id AS passage_id, p.doc_id AS doc_id, p.text AS text, d.file AS file
+"""
 
 MERGE_DUPLICATES = """
 UNWIND $rows AS row
@@ -127,11 +147,44 @@ SET r.shared_sentences = row.shared, r.similarity = row.similarity
 MERGE_TIER_PLACEMENTS = """
 UNWIND $rows AS row
 MATCH (c:Country {iso3: row.iso3}), (t:Tier {name: row.tier})
-MERGE (c)-[r:PLACED_IN {year: row.year}]->(t)
+MERGE (c)-[r:PLACED_IN {year: row.year, source_kind: 'table'}]->(t)
 SET r.source = row.source, r.row = row.row, r.table = row.table, r.country_as_listed = row.country
 """
 
 CLEAR_TIER_PLACEMENTS = "MATCH (:Country)-[r:PLACED_IN]->(:Tier) WHERE r.table = $table DELETE r"
+
+# Facts a chapter states (ingest.facts): each names its document, so replacing or pruning the document
+# removes exactly them. Beside the table's placements, never over them: the MERGE keys differ in
+# source_kind and doc_id, so a text placement and a table one for the same year are two relationships.
+CLEAR_TEXT_FACTS = """
+UNWIND $rows AS id
+MATCH (:Country)-[r:PLACED_IN|STATUS|ACTION_PLAN]->() WHERE r.source_kind = 'text' AND r.doc_id = id
+DELETE r
+"""
+
+MERGE_TEXT_FACTS = {
+    "placement": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (t:Tier {name: row.tier})
+MERGE (c)-[r:PLACED_IN {year: row.year, source_kind: 'text', doc_id: row.doc_id}]->(t)
+SET r.passage_id = row.passage_id, r.start = row.start, r.end = row.end, r.direction = row.direction,
+    r.consecutive_years = row.consecutive_years, r.rule = row.rule
+""",
+    "status": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (rep:Report {key: $report_key})
+MERGE (c)-[r:STATUS {year: row.year, source_kind: 'text', doc_id: row.doc_id}]->(rep)
+SET r.standard = row.standard, r.passage_id = row.passage_id, r.start = row.start, r.end = row.end,
+    r.rule = row.rule
+""",
+    "action_plan": """
+UNWIND $rows AS row
+MATCH (c:Country {iso3: row.iso3}), (rep:Report {key: $report_key})
+MERGE (c)-[r:ACTION_PLAN {source_kind: 'text', doc_id: row.doc_id, passage_id: row.passage_id, start: row.start}]->(rep)
+SET r.end = row.end, r.plan = row.plan, r.status = row.status, r.start_year = row.start_year,
+    r.end_year = row.end_year, r.duration_years = row.duration_years, r.rule = row.rule
+""",
+}
 
 UPSERT_HEROES = """
 UNWIND $rows AS row

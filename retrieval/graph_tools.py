@@ -12,15 +12,23 @@ RETURN labels(n)[0] AS label, coalesce(n.iso3, n.key, n.name) AS key, n.name AS 
        coalesce(n.aliases, []) + coalesce(n.demonyms, []) AS aliases
 """
 
+# Both sources: the tier table's rows and what ingested chapters state (source_kind 'table' | 'text').
+# Text placements come first and table ones last, so a reader that keys placements by year and keeps the
+# last one still gets the table row it can cite as a row.
 COUNTRY_TIERS = """
 MATCH (c:Country {iso3: $iso3})
 OPTIONAL MATCH (c)-[r:PLACED_IN]->(t:Tier)
-RETURN c.name AS country, collect({year: r.year, tier: t.name, source: r.source, row: r.row}) AS placements
+WITH c, r, t ORDER BY CASE coalesce(r.source_kind, 'table') WHEN 'text' THEN 0 ELSE 1 END, r.year DESC
+RETURN c.name AS country,
+       collect({year: r.year, tier: t.name, source: r.source, row: r.row,
+                source_kind: coalesce(r.source_kind, 'table'), passage_id: r.passage_id, start: r.start,
+                end: r.end, direction: r.direction, consecutive_years: r.consecutive_years,
+                doc_id: r.doc_id}) AS placements
 """
 
 COUNTRIES_IN_TIER = """
-MATCH (c:Country)-[r:PLACED_IN {year: $year}]->(t:Tier {name: $tier})
-OPTIONAL MATCH (c)-[r2:PLACED_IN {year: $other_year}]->(t2:Tier)
+MATCH (c:Country)-[r:PLACED_IN {year: $year, source_kind: 'table'}]->(t:Tier {name: $tier})
+OPTIONAL MATCH (c)-[r2:PLACED_IN {year: $other_year, source_kind: 'table'}]->(t2:Tier)
 RETURN c.name AS country, c.iso3 AS iso3, r.row AS row, r.source AS source, t2.name AS other_tier, t.coverage_2024 AS coverage
 ORDER BY c.name
 """
@@ -28,18 +36,57 @@ ORDER BY c.name
 TIER_INFO = "MATCH (t:Tier {name: $tier}) RETURN t.coverage_2024 AS coverage, t.report_total_2024 AS report_total"
 
 TIER_CHANGES = """
-MATCH (c:Country)-[a:PLACED_IN {year: 2024}]->(t24:Tier), (c)-[b:PLACED_IN {year: 2023}]->(t23:Tier)
+MATCH (c:Country)-[a:PLACED_IN {year: 2024, source_kind: 'table'}]->(t24:Tier),
+      (c)-[b:PLACED_IN {year: 2023, source_kind: 'table'}]->(t23:Tier)
 WHERE t24 <> t23
 RETURN c.name AS country, t23.name AS tier_2023, t24.name AS tier_2024, t23.rank AS rank_2023, t24.rank AS rank_2024,
        a.row AS row, a.source AS source
 ORDER BY c.name
 """
 
+# One row per country an ingested chapter is about (its first chapter by file name, if several): the tier
+# the text states for 2024 with its sentence, and the table's 2024/2023 rows beside it.
+CHAPTER_PLACEMENTS = """
+MATCH (d:Document {kind: 'chapter'})-[:ABOUT]->(c:Country)
+WITH c, d ORDER BY d.file
+WITH c, collect(d)[0] AS d
+OPTIONAL MATCH (c)-[x:PLACED_IN {year: 2024, source_kind: 'text', doc_id: d.doc_id}]->(tx:Tier)
+OPTIONAL MATCH (c)-[a:PLACED_IN {year: 2024, source_kind: 'table'}]->(ta:Tier)
+OPTIONAL MATCH (c)-[b:PLACED_IN {year: 2023, source_kind: 'table'}]->(tb:Tier)
+OPTIONAL MATCH (c)-[s:STATUS {source_kind: 'text', doc_id: d.doc_id}]->(:Report)
+RETURN c.name AS country, c.iso3 AS iso3, d.doc_id AS doc_id, d.file AS file, d.title AS title,
+       tx.name AS tier_2024, tx.rank AS rank_2024, x.direction AS direction,
+       x.consecutive_years AS consecutive_years, x.passage_id AS passage_id, x.start AS start, x.end AS end,
+       s.standard AS standard, s.passage_id AS standard_passage_id, s.start AS standard_start,
+       s.end AS standard_end,
+       ta.name AS table_tier_2024, a.row AS table_row_2024, a.source AS table_source_2024,
+       tb.name AS table_tier_2023, b.row AS table_row_2023, b.source AS table_source_2023
+ORDER BY c.name
+"""
+
+CHAPTER_COUNTRIES = """
+MATCH (d:Document {kind: 'chapter'})-[:ABOUT]->(c:Country)
+WITH c, d ORDER BY d.file
+RETURN c.name AS country, c.iso3 AS iso3, collect(d.doc_id) AS doc_ids, collect(d.file) AS files,
+       collect(d.title) AS titles
+ORDER BY c.name
+"""
+
+# What chapters state about a country besides its tier: the standards it meets and its action plans.
+COUNTRY_TEXT_FACTS = """
+MATCH (c:Country {iso3: $iso3})-[r:STATUS|ACTION_PLAN {source_kind: 'text'}]->(:Report)
+MATCH (d:Document {doc_id: r.doc_id})
+RETURN type(r) AS fact, r.year AS year, r.standard AS standard, r.plan AS plan, r.status AS status,
+       r.start_year AS start_year, r.end_year AS end_year, r.duration_years AS duration_years,
+       r.passage_id AS passage_id, r.start AS start, r.end AS end, r.doc_id AS doc_id, d.file AS file
+ORDER BY d.file, r.passage_id, r.start
+"""
+
 HEROES = """
 MATCH (h:Hero)-[:HONORED_IN]->(:Report)
 OPTIONAL MATCH (h)-[:WORKS_IN]->(c:Country)
 OPTIONAL MATCH (h)-[:FOUNDED|LEADS|WORKS_AT]->(a:Actor)
-OPTIONAL MATCH (c)-[r:PLACED_IN {year: 2024}]->(t:Tier)
+OPTIONAL MATCH (c)-[r:PLACED_IN {year: 2024, source_kind: 'table'}]->(t:Tier)
 RETURN h.key AS key, h.name AS name, h.role AS role, h.figures AS figures, h.passage_ids AS passage_ids,
        c.name AS country, c.iso3 AS iso3, collect(DISTINCT a.name) AS organizations,
        t.name AS tier_2024, r.row AS tier_row, r.source AS tier_source
@@ -64,7 +111,8 @@ CALL (p) {
 }
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.path AS path, d.prefix AS prefix, d.title AS title,
-       d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys
+       d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys,
+       p.context AS context, d.kind AS doc_kind, d.subject AS subject, d.subject_name AS subject_name
 """
 
 # The passages of documents about a country (its chapter): "the government" there is that country's,
@@ -135,6 +183,18 @@ class GraphTools:
         row = rows[0]
         row["placements"] = [p for p in row["placements"] if p.get("tier")]
         return row
+
+    def chapter_placements(self) -> list[dict]:
+        """One row per chapter country: its stated 2024 tier (direction, consecutive years, the stating
+        sentence as passage_id/start/end), its stated standard, and the table's 2024/2023 rows if any."""
+        return self.graph.read(CHAPTER_PLACEMENTS)
+
+    def chapter_countries(self) -> list[dict]:
+        """The countries the ingested chapters are about, with their documents."""
+        return self.graph.read(CHAPTER_COUNTRIES)
+
+    def country_text_facts(self, iso3: str) -> list[dict]:
+        return self.graph.read(COUNTRY_TEXT_FACTS, iso3=iso3)
 
     def countries_in_tier(self, tier: str, year: int) -> list[dict]:
         return self.graph.read(COUNTRIES_IN_TIER, tier=tier, year=year, other_year=2023 if year == 2024 else 2024)

@@ -124,3 +124,14 @@ def test_offset_runs_round_trip():
         for p in chunk(doc, blocks):
             assert len(p.char_runs) < len(p.text) / 4  # compact
             assert span(p.char_runs, 0, len(p.text)) == (p.start, p.end)
+
+
+def test_document_archive_header_is_dropped():
+    text = ("Dokument #2111816 / USDOS – US Department of State (Autor)\n\n"
+            "The Government of Algeria does not fully meet the minimum standards for the elimination of trafficking "
+            "but is making significant efforts to do so.\n")
+    result = clean(text)
+    assert "Dokument" not in _all_text(result) and result.title == ""
+    # a sentence that names a document number is content, not a header
+    kept = clean("The court cited document #12 in its ruling against the recruiters last year.\n")
+    assert "document #12" in _all_text(kept)

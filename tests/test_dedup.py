@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from ingest.dedup import CONTAINMENT, MIN_SENTENCE_WORDS, _shingles, find_duplicates
+from ingest.dedup import CONTAINMENT, MIN_SENTENCE_WORDS, find_duplicates
 from ingest.models import Passage
+from text.shingles import shingles as _shingles
 
 
 def _corpus(seed: int) -> list[Passage]:

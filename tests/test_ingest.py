@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from ingest.build import SWITCH_INTERVAL_S, run_ingest, text_hash
+from ingest.build import SWITCH_INTERVAL_S, run_ingest
+from ingest.vectortext import text_hash
 from kg.driver import Graph
 from stores.vectorstore import VectorStore
 
@@ -271,8 +272,50 @@ def test_chroma_round_trip_with_the_real_model(built_corpus, embedder, graph):
     store = VectorStore(settings)
     hits = store.query(embedder.embed_one("a web crawler that searches for known child sexual abuse material"), 3)
     assert hits and hits[0].metadata["file"].startswith("000")
-    assert hits[0].score > 0.5
+    # 0.50 when the section heading was embedded with the text; the document title (the passage context)
+    # dilutes it a little, to 0.496
+    assert hits[0].score > 0.45
     # Chroma holds the vector and where to cite; the text is the graph's
     text = graph.read("MATCH (p:Passage {passage_id: $id}) RETURN p.text AS t", id=hits[0].passage_id)[0]["t"]
     assert "Project Arachnid" in text
     assert hits[0].metadata["text_hash"] == text_hash(text)
+
+
+DUPLICATE_LINKS = ("MATCH (a:Passage)-[r:DUPLICATE_OF]->(b:Passage) "
+                   "RETURN a.passage_id AS a, b.passage_id AS b, r.shared_sentences AS n, r.similarity AS s")
+
+
+def test_an_incremental_ingest_keeps_the_duplicate_links_it_does_not_touch(scratch, embedder, nlp, graph, tmp_path):
+    """Issue 20, item 6: one more file (even one that fails) must not drop the links between the others, and a
+    new file's passages are compared with those already in the graph."""
+    run_ingest(scratch, [scratch.corpus_dir], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    before = {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
+    assert len(before) >= 10
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    summary = run_ingest(scratch, [empty], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    assert summary.documents == 0 and "empty.txt" in " ".join(summary.errors)
+    assert {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)} == before
+
+    # a new outlet carrying a quote the corpus has: linked to the passages already in the graph
+    quote = next(r["t"] for r in graph.read("MATCH (p:Passage) WHERE p.text CONTAINS 'no one nation can solve alone' "
+                                            "RETURN p.text AS t LIMIT 1"))
+    more = tmp_path / "zzz_more.txt"
+    more.write_text("Another outlet on the report\n\n" + quote + "\n")
+    run_ingest(scratch, [more], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    new_doc = graph.read("MATCH (d:Document {file: 'zzz_more.txt'}) RETURN d.doc_id AS id")[0]["id"]
+    after = {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
+    untouched = {link for link in after if not (link[0].startswith(new_doc) or link[1].startswith(new_doc))}
+    assert untouched == before
+    new_links = after - before
+    assert new_links and all(a.startswith(new_doc) and not b.startswith(new_doc) for a, b, _, _ in new_links)
+
+    # the same links as one run over all six files
+    scratch_all = tmp_path / "all"
+    shutil.copytree(scratch.corpus_dir, scratch_all, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copy(more, scratch_all / more.name)
+    from tests.conftest import wipe_graph
+
+    wipe_graph(scratch)
+    run_ingest(scratch, [scratch_all], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    assert {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)} == after
