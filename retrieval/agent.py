@@ -21,7 +21,7 @@ from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
 from retrieval.abstain import SOURCES_DONT_SAY, Reason, abstain
 from retrieval.answer_types import AnswerType, EntityTagger
-from retrieval.citations import finalize, passage_citation, table_citation, verify
+from retrieval.citations import finalize, passage_citation, verify
 from retrieval.decompose import Part, decompose
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
@@ -463,21 +463,8 @@ class Agent:
         return found[0].name if found else ""
 
     def _tier_sentence(self, country_name: str, cites: list[Citation], facts: list[GraphFact]) -> str | None:
-        if not country_name:
-            return None
-        linked = [e for e in self._linker.link(country_name) if e.label == "Country"]
-        if not linked:
-            return None
-        info = self.tools.country_tiers(linked[0].key)
-        placements = [p for p in (info or {}).get("placements", []) if p.get("year") == 2024]
-        if not placements:
-            return None
-        p = placements[0]
-        n = len(cites) + 1
-        cites.append(table_citation(n, self.settings.tiers_csv, p["row"], p["source"]))
-        facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=2024,
-                               source=p["source"], citation=n))
-        return f"{info['country']} was on {p['tier']} in 2024 [{n}]."
+        linked = [e for e in self._linker.link(country_name) if e.label == "Country"] if country_name else []
+        return self.templates.tier_of(linked[0].key, cites, facts) if linked else None
 
     def _source_outlet(self, u: Understanding, part: Part) -> Answer:
         """Who published what the question describes: the best passage's document, plus the outlets

@@ -21,6 +21,44 @@ COVERAGE_NOTE = ("The tier table holds every 2024 Tier 3, Tier 2 Watch List and 
                  "but only some Tier 1 and Tier 2 countries.")
 
 
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
+_UP = re.compile(r"\b(upgrad\w*|mov\w* up|improv\w*|promot\w*|rose|climb\w*)", re.IGNORECASE)
+_DOWN = re.compile(r"\b(downgrad\w*|mov\w* down|drop\w*|fell|fall\w*|demot\w*|slid\w*|worsen\w*)", re.IGNORECASE)
+_SAME = re.compile(r"\b(stay\w*|remain\w*|same tier|unchanged|keep|kept|still)\b", re.IGNORECASE)
+
+
+# "among these chapters", "the countries covered in these documents": the question is about what was ingested
+CHAPTER_SCOPE = re.compile(r"\b(?:these|the|those|ingested|uploaded)\s+(?:\w+\s+)?(?:chapters?|documents|narratives|"
+                           r"reports|countries|ones)\b|\bchapters?['’]?\b|\bof these\b", re.IGNORECASE)
+_LISTING = {Shape.TIER_LIST, Shape.TIER_COUNT, Shape.TIER_CHANGES_ALL}
+
+
+def describe_filter(u: Understanding) -> str:
+    tiers = [t.name for t in u.of("Tier")]
+    move = asked_direction(u.question)
+    where = f"on {' or '.join(tiers)}" if tiers else ""
+    if move == "remained":
+        return f"remained {where or 'on the same tier'} in 2024"
+    if move:
+        return f"were {move}" + (f" to {' or '.join(tiers)}" if tiers else "") + " in 2024"
+    return f"were {where} in 2024" if where else "have a stated 2024 tier"
+
+
+def ordinal(n: int) -> str:
+    return _ORDINALS[n - 1] if 0 < n <= len(_ORDINALS) else f"{n}th"
+
+
+def asked_direction(question: str) -> str | None:
+    """The tier move a question asks about or presupposes: upgraded, downgraded or remained."""
+    if _UP.search(question):
+        return "upgraded"
+    if _DOWN.search(question):
+        return "downgraded"
+    if _SAME.search(question):
+        return "remained"
+    return None
+
+
 def sentence_with(row: dict, needles: list[str]) -> tuple[int, int]:
     """The first sentence of a passage that contains one of `needles` (else the first sentence)."""
     spans = sentence_spans(row["text"])
@@ -47,8 +85,38 @@ class Templates:
         }
 
     def answer(self, u: Understanding) -> Answer | None:
+        if u.shape in _LISTING and CHAPTER_SCOPE.search(u.question):
+            return self._chapter_placements(u)
         handler = self.handlers.get(u.shape)
         return handler(u) if handler else None
+
+    def _chapter_rows(self, u: Understanding) -> list[dict]:
+        """Chapter countries whose stated 2024 placement matches the question's tier and move, if any."""
+        tiers = {t.name for t in u.of("Tier")}
+        move = asked_direction(u.question)
+        return [r for r in self.tools.chapter_placements() if r.get("tier_2024")
+                and (not tiers or r["tier_2024"] in tiers) and (not move or r.get("direction") == move)]
+
+    def _chapter_placements(self, u: Understanding) -> Answer:
+        """"Which of these chapters' countries were upgraded / are on Tier 1 / how many ...": the tiers the
+        ingested chapters state, each cited to its sentence."""
+        everyone = [r for r in self.tools.chapter_placements() if r.get("tier_2024")]
+        rows = self._chapter_rows(u)
+        what = describe_filter(u)
+        if not everyone:
+            return abstain(u.question, Reason.NO_MATCH, shape=u.shape,
+                           message="No ingested chapter states a tier: ingest the report's country chapters first.")
+        if not rows:
+            return Answer(question=u.question, shape=u.shape, abstained=False, citations=[],
+                          answer=f"None of the {len(everyone)} countries of the ingested chapters {what}.")
+        cites: list[Citation] = []
+        items = []
+        for r in rows:
+            n = self._text_cite(cites, r)
+            items.append(f"{r['country']} ({r['tier_2024']})" + (f" [{n}]" if n else ""))
+        lead = f"{len(rows)} of the {len(everyone)} countries of the ingested chapters {what}"
+        return Answer(question=u.question, answer=f"{lead}: " + "; ".join(items) + ".", abstained=False,
+                      citations=cites, shape=u.shape)
 
     def _table_cite(self, cites: list[Citation], row: int, source: str) -> int:
         for c in cites:
@@ -57,6 +125,37 @@ class Templates:
         n = len(cites) + 1
         cites.append(table_citation(n, self.settings.tiers_csv, row, source))
         return n
+
+    def _text_cite(self, cites: list[Citation], p: dict) -> int | None:
+        """Cite the sentence a chapter states a fact in (passage_id and its span in the passage text)."""
+        pid = p.get("passage_id")
+        row = self.tools.passages([pid]).get(pid) if pid else None
+        if not row or p.get("start") is None:
+            return None
+        for c in cites:
+            if c.passage_id == pid and c.quote == row["text"][p["start"]:p["end"]].strip():
+                return c.n
+        n = len(cites) + 1
+        cites.append(passage_citation(n, row, p["start"], p["end"]))
+        return n
+
+    def tier_of(self, iso3: str, cites: list[Citation], facts: list[GraphFact]) -> str | None:
+        """One sentence on a country's 2024 tier for a multi-part answer, cited (the chapter's statement
+        first, else the table's row), or None when the sources don't give it."""
+        info = self.tools.country_tiers(iso3)
+        placements = [p for p in (info or {}).get("placements", []) if p.get("year") == 2024]
+        if not placements:
+            return None
+        p = placements[0]
+        n = self._text_cite(cites, p) if p["source_kind"] == "text" else None
+        if n is None:
+            table = next((q for q in placements if q["source_kind"] == "table"), None)
+            if table is None:
+                return None
+            p, n = table, self._table_cite(cites, table["row"], table["source"])
+        facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=2024,
+                               source=p.get("source") or "chapter text", citation=n))
+        return f"{info['country']} was on {p['tier']} in 2024 [{n}]."
 
     def _tier_lookup(self, u: Understanding) -> Answer | None:
         country = u.of("Country")[0]
@@ -68,44 +167,69 @@ class Templates:
             premise = f" so it was not on the {asked[0].name} list" if asked and TIER_ORDER.get(asked[0].name, 9) >= 3 \
                 else ""
             msg = (f"The sources don't give {country.name}'s tier. {COVERAGE_NOTE} {country.name} is not in the "
-                   f"table,{premise or ' so in 2024 it was on Tier 1 or Tier 2, but the sources do not say which'}.")
+                   f"table and no ingested chapter states it,"
+                   f"{premise or ' so in 2024 it was on Tier 1 or Tier 2, but the sources do not say which'}.")
             if premise:
                 msg = msg.rstrip(".") + " in 2024 (it was on Tier 1 or Tier 2)."
             return abstain(u.question, Reason.NOT_IN_TABLE, msg, shape=u.shape)
-        by_year = {p["year"]: p for p in info["placements"]}
-        parts = []
-        for year in (2024, 2023):
-            p = by_year.get(year)
-            if p:
-                n = self._table_cite(cites, p["row"], p["source"])
-                facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=year,
-                                       source=p["source"], citation=n))
-                parts.append((year, p["tier"], n))
-        t24 = by_year.get(2024, {}).get("tier")
-        t23 = by_year.get(2023, {}).get("tier")
-        if t24 and t23:
-            if t24 == t23:
-                move = f"{info['country']} stayed on {t24} in 2024, as in 2023"
-            elif t24 in TIER_ORDER and t23 in TIER_ORDER:
-                word = "upgraded" if TIER_ORDER[t24] < TIER_ORDER[t23] else "downgraded"
-                move = f"{info['country']} was {word} from {t23} (2023) to {t24} (2024)"
-            else:
-                move = f"{info['country']} moved from {t23} (2023) to {t24} (2024)"
-            refs = "".join(f"[{n}]" for _, _, n in parts[:1])
-            text = f"{move} {refs}."
-            # A false premise ("why was X downgraded") gets a plain correction.
-            asked_dir = re.search(r"\b(upgrad|downgrad)", u.question, re.IGNORECASE)
-            if asked_dir and t24 in TIER_ORDER and t23 in TIER_ORDER:
-                actual = "upgrad" if TIER_ORDER[t24] < TIER_ORDER[t23] else ("downgrad" if t24 != t23 else "same")
-                if actual != asked_dir.group(1).lower():
-                    return abstain(u.question, Reason.FALSE_PREMISE, f"The question's premise is wrong: {text}",
-                                   citations=cites, graph_facts=facts, shape=u.shape)
-            asked_tier = u.of("Tier")
-            if asked_tier and asked_tier[0].name not in (t24, t23) and not asked_dir:
-                text = f"No. {text}"
+        name = info["country"]
+        text24 = next((p for p in info["placements"] if p["source_kind"] == "text" and p["year"] == 2024), None)
+        table = {p["year"]: p for p in info["placements"] if p["source_kind"] == "table"}
+        t24 = (text24 or table.get(2024) or {}).get("tier")
+        t23 = table.get(2023, {}).get("tier")
+        if text24 and text24.get("direction"):
+            direction = text24["direction"]
+        elif t24 and t23 and t24 in TIER_ORDER and t23 in TIER_ORDER:
+            direction = "remained" if t24 == t23 else "upgraded" if TIER_ORDER[t24] < TIER_ORDER[t23] else "downgraded"
         else:
-            year, tier, n = parts[0]
-            text = f"{info['country']} was on {tier} in {year} [{n}]."
+            direction = None
+        n_text = self._text_cite(cites, text24) if text24 else None
+        if text24 and n_text:
+            facts.append(GraphFact(subject=name, predicate="PLACED_IN", object=t24, year=2024,
+                                   source="chapter text", citation=n_text))
+            verb = {"upgraded": f"was upgraded to {t24}", "downgraded": f"was downgraded to {t24}",
+                    "remained": f"remained on {t24}"}.get(direction or "", f"was on {t24}")
+            years = text24.get("consecutive_years")
+            text = f"{name} {verb} in 2024" + (f", for the {ordinal(years)} consecutive year" if years else "") \
+                + f" [{n_text}]"
+            if t23:
+                m = self._table_cite(cites, table[2023]["row"], table[2023]["source"])
+                text += f" (2023: {t23} [{m}])"
+            table24 = table.get(2024, {}).get("tier")
+            if table24 and table24 != t24:
+                k = self._table_cite(cites, table[2024]["row"], table[2024]["source"])
+                text += f". The tier table says {table24} [{k}]: the two sources disagree"
+            text += "."
+        elif t24 and t23:
+            for year in (2024, 2023):
+                p = table[year]
+                n = self._table_cite(cites, p["row"], p["source"])
+                facts.append(GraphFact(subject=name, predicate="PLACED_IN", object=p["tier"], year=year,
+                                       source=p["source"], citation=n))
+            move = {"remained": f"{name} stayed on {t24} in 2024, as in 2023",
+                    "upgraded": f"{name} was upgraded from {t23} (2023) to {t24} (2024)",
+                    "downgraded": f"{name} was downgraded from {t23} (2023) to {t24} (2024)"}.get(
+                direction or "", f"{name} moved from {t23} (2023) to {t24} (2024)")
+            text = f"{move} [1]."
+        else:
+            p = table.get(2024) or table.get(2023)
+            n = self._table_cite(cites, p["row"], p["source"])
+            facts.append(GraphFact(subject=name, predicate="PLACED_IN", object=p["tier"], year=p["year"],
+                                   source=p["source"], citation=n))
+            text = f"{name} was on {p['tier']} in {p['year']} [{n}]."
+        asked_dir = asked_direction(u.question)
+        if asked_dir and direction:
+            if asked_dir != direction and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question,
+                                                    re.IGNORECASE):
+                # A false premise ("why was X downgraded") gets a plain correction.
+                return abstain(u.question, Reason.FALSE_PREMISE, f"The question's premise is wrong: {text}",
+                               citations=cites, graph_facts=facts, shape=u.shape)
+            if re.match(r"\s*(did|was|is|has|were|does)\b", u.question, re.IGNORECASE):
+                text = ("Yes. " if asked_dir == direction else "No. ") + text
+        else:
+            asked_tier = u.of("Tier")
+            if asked_tier and re.match(r"\s*(did|was|is|has|were|does|are)\b", u.question, re.IGNORECASE):
+                text = ("Yes. " if asked_tier[0].name == t24 else "No. ") + text
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, graph_facts=facts,
                       shape=u.shape)
 
@@ -119,7 +243,12 @@ class Templates:
             complete = False  # the table gives 2023 only for the countries it lists for 2024
         cites: list[Citation] = []
         facts = []
-        if not rows:
+        if asked_direction(u.question) == "remained":
+            rows = [r for r in rows if r.get("other_tier") == tier]
+        # countries whose chapter states the tier, beside the table's rows
+        stated = [r for r in self._chapter_rows(u) if r["tier_2024"] == tier and year == 2024
+                  and r["iso3"] not in {t["iso3"] for t in rows}]
+        if not rows and not stated:
             return abstain(u.question, Reason.NO_MATCH, f"The sources list no {tier} countries for {year}.",
                            shape=u.shape)
         items = []
@@ -128,6 +257,10 @@ class Templates:
             facts.append(GraphFact(subject=r["country"], predicate="PLACED_IN", object=tier, year=year,
                                    source=r["source"], citation=n))
             items.append(f"{r['country']} [{n}]")
+        for r in stated:
+            n = self._text_cite(cites, r)
+            items.append(f"{r['country']}" + (f" [{n}]" if n else ""))
+        rows = rows + stated
         if u.shape == "tier_count":
             if complete:
                 return Answer(question=u.question, answer=f"{len(rows)} countries were on {tier} in {year}: "
@@ -139,7 +272,8 @@ class Templates:
             return abstain(u.question, Reason.INCOMPLETE_COUNT, shape=u.shape, citations=[], graph_facts=facts,
                            message=f"The sources don't give the full count. The tier table lists only {len(rows)} "
                                  f"{tier} countries for {year} ({COVERAGE_NOTE}){extra}")
-        head = f"{tier} in {year}" + ("" if complete else f" (the table lists only some; {len(rows)} shown)")
+        head = f"{tier} in {year}" + ("" if complete else f" (the table and the ingested chapters list only "
+                                                          f"some; {len(rows)} shown)")
         return Answer(question=u.question, answer=f"{head}: " + ", ".join(items) + ".", abstained=False,
                       citations=cites, graph_facts=facts, shape=u.shape)
 
@@ -164,11 +298,20 @@ class Templates:
             else:
                 n = self._table_cite(cites, r["row"], r["source"])
                 items.append(f"{r['country']} ({r['tier_2023']} → {r['tier_2024']}) [{n}]")
+        listed = {i.split(" (")[0] for i in items}
+        for r in self._chapter_rows(u):
+            if r["country"] in listed or r.get("direction") not in ("upgraded", "downgraded"):
+                continue
+            if want and r["direction"] != {"up": "upgraded", "down": "downgraded"}[want]:
+                continue
+            n = self._text_cite(cites, r)
+            items.append(f"{r['country']} ({r['direction']} to {r['tier_2024']})" + (f" [{n}]" if n else ""))
         if not items:
             return None
         label = {"up": "Upgraded", "down": "Downgraded", None: "Changed tier"}[want]
         return Answer(question=u.question, answer=f"{label} from 2023 to 2024, among the countries in the tier "
-                      f"table: " + "; ".join(items) + ".", abstained=False, citations=cites, shape=u.shape)
+                      f"table and the ingested chapters: " + "; ".join(items) + ".", abstained=False, citations=cites,
+                      shape=u.shape)
 
     def _hero_rows(self) -> list[dict]:
         return self.tools.heroes()

@@ -1,0 +1,55 @@
+"""Every country's names and demonyms, for linking questions about countries the corpus may lack.
+
+Names come from pycountry (name, common and official names); demonyms from a short table of the
+irregular ones and suffix rules for the rest ("Algeria" -> "Algerian", "Moldova" -> "Moldovan"). A
+question about "Japanese heroes" then links Japan, and the answer can say the sources have none,
+instead of answering about everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+IRREGULAR = {
+    "AFG": ["Afghan"], "ARE": ["Emirati"], "BGD": ["Bangladeshi"], "BHR": ["Bahraini"], "CHE": ["Swiss"],
+    "CHN": ["Chinese"], "CYP": ["Cypriot"], "CZE": ["Czech"], "DEU": ["German"], "DNK": ["Danish"], "ESP": ["Spanish"],
+    "FIN": ["Finnish"], "FRA": ["French"], "GBR": ["British"], "GRC": ["Greek"], "IRL": ["Irish"], "IRQ": ["Iraqi"],
+    "ISL": ["Icelandic"], "ISR": ["Israeli"], "JPN": ["Japanese"], "KAZ": ["Kazakh", "Kazakhstani"], "KGZ": ["Kyrgyz"],
+    "KWT": ["Kuwaiti"], "LAO": ["Lao", "Laotian"], "LBN": ["Lebanese"], "MMR": ["Burmese"], "NLD": ["Dutch"],
+    "NPL": ["Nepali", "Nepalese"], "NZL": ["New Zealander"], "OMN": ["Omani"], "PAK": ["Pakistani"],
+    "PHL": ["Filipino", "Philippine"], "POL": ["Polish"], "PRT": ["Portuguese"], "QAT": ["Qatari"],
+    "SAU": ["Saudi"], "SDN": ["Sudanese"], "SEN": ["Senegalese"], "SWE": ["Swedish"], "THA": ["Thai"],
+    "TJK": ["Tajik"], "TKM": ["Turkmen"], "TUR": ["Turkish"], "UZB": ["Uzbek"], "VNM": ["Vietnamese"],
+    "YEM": ["Yemeni"], "USA": ["American"], "KOR": ["South Korean"], "PRK": ["North Korean"], "MLT": ["Maltese"],
+    "TWN": ["Taiwanese"], "TGO": ["Togolese"], "GAB": ["Gabonese"], "COG": ["Congolese"], "COD": ["Congolese"],
+    "BEN": ["Beninese"], "MLI": ["Malian"], "NER": ["Nigerien"], "NGA": ["Nigerian"], "MDG": ["Malagasy"],
+    "BTN": ["Bhutanese"], "GUY": ["Guyanese"], "SUR": ["Surinamese"], "ERI": ["Eritrean"], "SOM": ["Somali"],
+    "MAR": ["Moroccan"], "MEX": ["Mexican"], "PER": ["Peruvian"], "ECU": ["Ecuadorian"], "HTI": ["Haitian"],
+}
+
+
+def derived_demonym(name: str) -> str | None:
+    """The regular English demonym of a one-word country name, or None when no rule fits."""
+    if " " in name or not name[:1].isupper():
+        return None
+    for suffix, replace in (("ia", "ian"), ("a", "an"), ("o", "an"), ("e", "ian"), ("y", "ian"), ("i", "ian"),
+                            ("an", "ani"), ("us", "usian")):
+        if name.endswith(suffix):
+            return name[: len(name) - len(suffix)] + replace
+    return None
+
+
+@lru_cache(maxsize=1)
+def world_countries() -> list[dict]:
+    """One row per ISO country: key (alpha-3), name, aliases, demonyms."""
+    import pycountry
+
+    rows = []
+    for c in pycountry.countries:
+        names = [getattr(c, "common_name", None), c.name, getattr(c, "official_name", None)]
+        names = list(dict.fromkeys(n for n in names if n))
+        short = re.sub(r",.*$", "", names[0])
+        demonyms = IRREGULAR.get(c.alpha_3) or [d for d in [derived_demonym(short)] if d]
+        rows.append({"label": "Country", "key": c.alpha_3, "name": names[0], "aliases": names[1:], "demonyms": demonyms})
+    return rows
