@@ -285,6 +285,7 @@ def run_ingest(
                 stale = [r["doc_id"] for r in graph.read(W.ALL_DOCUMENTS) if r["path"] not in keep]
                 _delete_documents(graph, settings, stale)
                 summary.pruned = len(stale)
+        graph.write(W.BUMP_CORPUS_VERSION)  # a running answerer reopens its stores when this changes
         _count(graph, summary)
     return summary
 

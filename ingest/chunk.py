@@ -13,16 +13,15 @@ import re
 from ingest.clean import Block
 from ingest.models import Passage, RawDocument
 from text.offsets import to_runs
-from text.sentences import sentence_spans
+from text.sentences import PERSON_PRONOUN_EARLY, sentence_spans
 
 MIN_WORDS = 40
 MAX_WORDS = 200
-_PRONOUN_START = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his|they|their)\b", re.IGNORECASE)
 _NAME_START = re.compile(r"^[\"“]?[A-Z][a-z]+(?:\s[A-Z][\w.’'-]+)+")
 
 
 def _continues_subject(block: Block) -> bool:
-    return bool(_PRONOUN_START.match(block.text)) and not _NAME_START.match(block.text)
+    return bool(PERSON_PRONOUN_EARLY.match(block.text)) and not _NAME_START.match(block.text)
 
 
 def _split_long(block: Block) -> list[Block]:

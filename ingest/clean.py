@@ -37,7 +37,6 @@ NAV_LINE = re.compile(r"^(previous|next)$", re.IGNORECASE)
 SOURCE_LINE = re.compile(r"^source:\s*(?P<outlet>.+?)\s*\.?$", re.IGNORECASE)
 # A promo sentence inside a paragraph: "Visit Info Decon to stay up to date on ... in real time!"
 PROMO_SENTENCE = re.compile(r"\s*Visit (?P<outlet>[A-Z][\w&.'’ ]{1,40}?) to sta(?:y|te) up to date[^.!?]*[.!?]")
-TERMINAL = tuple('.!?:"”’)')
 
 
 @dataclass

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from ingest.models import Passage
 from ingest.vectortext import embed_text, is_stale, vector_metadata
+from kg import writes as W
 from kg.driver import Graph
 from kg.settings import Settings
 from stores.vectorstore import VectorStore
@@ -89,6 +90,8 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
                          [vector_metadata(p, r["title"], r["file"], r["subject"]) for p, r in zip(passages, todo)])
         if report.incomplete_documents:
             console.print("[yellow]Documents left incomplete by an interrupted ingest: run `tipkg ingest` again.[/]")
+        with Graph(settings) as g:
+            g.write(W.BUMP_CORPUS_VERSION)  # running answerers reopen the repaired store
         console.print("[green]repaired[/] vector index")
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")

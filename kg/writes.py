@@ -250,6 +250,14 @@ MATCH (d:Document {doc_id: id}) SET d.complete = true
 ALL_DOCUMENTS = "MATCH (d:Document) RETURN d.doc_id AS doc_id, d.path AS path, d.complete AS complete"
 
 
+# Every ingest and repair bumps this: an answerer that opened its stores on an older version reopens them
+# (its vector store too, which a document hash alone would not tell it had been rebuilt).
+BUMP_CORPUS_VERSION = """
+MERGE (m:Meta {key: 'corpus'})
+SET m.version = coalesce(m.version, 0) + 1, m.changed = datetime()
+"""
+
+
 def batched(rows: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]

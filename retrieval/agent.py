@@ -39,6 +39,7 @@ from retrieval.understand import EntityLinker, Shape, Understanding, understand
 from stores.embeddings import Embedder, ModelMissing
 from stores.reranker import Reranker, RerankerMissing
 from stores.vectorstore import ChromaUnavailable, VectorStore
+from text.countries import world_countries
 from text.names import fold
 from text.shingles import containment, shingles
 
@@ -140,9 +141,14 @@ class Agent:
             if self._linker is None:
                 self._version = self.tools.corpus_version()
                 self._checked_at = now
+                if self._store is not None:
+                    self._store.close()
                 self._store = None
                 self._entity_df = self.tools.entity_frequency()
-                self._linker = EntityLinker(self.tools.entity_index())
+                known = self.tools.entity_index()
+                in_graph = {r["key"] for r in known if r["label"] == "Country"}
+                # countries the corpus lacks still link, so "Japanese heroes" is about Japan (and none)
+                self._linker = EntityLinker(known + [r for r in world_countries() if r["key"] not in in_graph])
 
     def _ensure_text(self) -> None:
         """The models and the vector store, loaded on the first question that reads text."""
@@ -182,6 +188,11 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - status must never raise
                 out["chroma"] = f"error: {exc}"
                 self._linker = None
+        graph_n = re.search(r"\((\d+) passages\)", out.get("neo4j", ""))
+        vector_n = re.search(r"\((\d+) passages\)", out.get("chroma", ""))
+        if graph_n and vector_n:
+            out["stores agree"] = "yes" if graph_n.group(1) == vector_n.group(1) else \
+                "no: run `tipkg doctor --repair`"
         out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded yet"
         out["llm"] = self.settings.llm_provider
         return out
@@ -231,8 +242,7 @@ class Agent:
         parts = decompose(u.question)
         if len(parts) > 1 and u.shape in (Shape.FACT, Shape.HERO_FACT, Shape.TIER_LOOKUP, Shape.TIER_CHANGE):
             return self._multi_part(u, parts)
-        if u.shape in (Shape.TIER_CHANGE, Shape.TIER_LOOKUP) and re.match(
-                r"\s*(why|how come|for what reason|what (led|caused))", u.question, re.IGNORECASE):
+        if u.shape in (Shape.TIER_CHANGE, Shape.TIER_LOOKUP) and parts[0].answer_type is AnswerType.REASON:
             # A reason is text, not a table cell: answer from the passages when they give one.
             text = self._text_answer(u, parts[0])
             if not text.abstained:

@@ -61,7 +61,8 @@ _Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.TIER, re.compile(r"\b(?:what|which) tier\b|\btier (?:ranking|placement|status)\b|"
                                  r"\bhow (?:was|is|were|are) .{0,40}\b(?:ranked|rated|graded|placed)\b", re.I)),
     (AnswerType.REASON, re.compile(r"^\W*why\b|\bfor what reason\b|\bwhat (?:led|caused|prompted|explains|reason)\b|"
-                                   r"\bon what (?:grounds|basis)\b|\bhow come\b|\bwhat (?:were|was) the reasons?\b", re.I)),
+                                   r"\bon what (?:grounds|basis)\b|\bhow come\b|\bwhat (?:were|was) the reasons?\b|"
+                                   r"^\W*what (?:got|made|earned|helped|drove|pushed|put)\b", re.I)),
     (AnswerType.LAW, re.compile(rf"\b(?:name|title|number)\b.{{0,40}}\b(?:{_LAW_NOUNS})\b", re.I)),
     (AnswerType.PLAN, re.compile(rf"\b(?:name|title)\b.{{0,40}}\b(?:{_PLAN_NOUNS})\b", re.I)),
     (AnswerType.PLACE, re.compile(r"^\W*where\b", re.I)),
@@ -150,7 +151,8 @@ class Filler:
 
 
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:more\s+|fewer\s+|[\w-]+\s+)?([a-z][\w-]+)", re.I)
-_NOT_NOUNS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "of", "in", "the", "times"}
+_NOT_NOUNS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "of", "in", "the", "times",
+              "they", "it", "he", "she", "we", "you", "i", "there", "more", "fewer", "less"}
 
 
 def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> list[Filler]:
@@ -160,7 +162,7 @@ def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> 
     if not m:
         return found
     words = [w for w in re.findall(r"[a-z][\w-]+", question[m.start():m.end()].lower())[2:] if w not in _NOT_NOUNS]
-    stems = {w[:5] for w in words if len(w) > 3}
+    stems = {w[:5] for w in words[-1:] if len(w) > 3}  # the head noun: "anti-trafficking *funding*"
     if not stems:
         return found
     near = [mm.start() for mm in re.finditer(r"[A-Za-z][\w-]+", sentence) if mm.group(0).lower()[:5] in stems]

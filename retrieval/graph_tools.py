@@ -159,7 +159,9 @@ RETURN count(node) AS n
 CORPUS_VERSION = """
 OPTIONAL MATCH (d:Document)
 WITH count(d) AS documents, collect(d.doc_id + CASE WHEN d.complete THEN '+' ELSE '-' END) AS ids
-RETURN documents, ids, COUNT { MATCH (e) WHERE e:Country OR e:Actor OR e:Trend OR e:Hero } AS entities
+OPTIONAL MATCH (m:Meta {key: 'corpus'})
+RETURN documents, ids, COUNT { MATCH (e) WHERE e:Country OR e:Actor OR e:Trend OR e:Hero } AS entities,
+       coalesce(m.version, 0) AS bumps
 """
 
 
@@ -171,7 +173,7 @@ class GraphTools:
         """Changes whenever an ingest adds, replaces or removes a document or changes the entities."""
         row = self.graph.read(CORPUS_VERSION)[0]
         ids = ",".join(sorted(row["ids"]))
-        return hashlib.sha1(f"{row['documents']}|{row['entities']}|{ids}".encode()).hexdigest()
+        return hashlib.sha1(f"{row['documents']}|{row['entities']}|{row['bumps']}|{ids}".encode()).hexdigest()
 
     def entity_index(self) -> list[dict]:
         return self.graph.read(ENTITY_INDEX)

@@ -218,17 +218,18 @@ class Templates:
                                    source=p["source"], citation=n))
             text = f"{name} was on {p['tier']} in {p['year']} [{n}]."
         asked_dir = asked_direction(u.question)
+        yes_no = bool(re.match(r"\s*(did|was|is|has|were|does|are|have)\b", u.question, re.IGNORECASE))
         if asked_dir and direction:
-            if asked_dir != direction and re.match(r"\s*(why|how come|for what reason|what (led|caused))", u.question,
-                                                    re.IGNORECASE):
-                # A false premise ("why was X downgraded") gets a plain correction.
+            if yes_no:
+                text = ("Yes. " if asked_dir == direction else "No. ") + text
+            elif asked_dir != direction:
+                # A question that presupposes a move that did not happen ("why was X downgraded", "what got
+                # X upgraded") gets a plain correction, not an answer.
                 return abstain(u.question, Reason.FALSE_PREMISE, f"The question's premise is wrong: {text}",
                                citations=cites, graph_facts=facts, shape=u.shape)
-            if re.match(r"\s*(did|was|is|has|were|does)\b", u.question, re.IGNORECASE):
-                text = ("Yes. " if asked_dir == direction else "No. ") + text
         else:
             asked_tier = u.of("Tier")
-            if asked_tier and re.match(r"\s*(did|was|is|has|were|does|are)\b", u.question, re.IGNORECASE):
+            if asked_tier and yes_no:
                 text = ("Yes. " if asked_tier[0].name == t24 else "No. ") + text
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, graph_facts=facts,
                       shape=u.shape)

@@ -69,6 +69,14 @@ class VectorStore:
             hint = " Run `tipkg ingest` to build it." if not create else ""
             raise ChromaUnavailable(f"Chroma collection '{settings.chroma_collection}' unusable: {exc}.{hint}") from exc
 
+    def close(self) -> None:
+        """Release the client: Chroma shares one system per folder in a process, and a folder that was
+        deleted or rebuilt under a long-running answerer is only seen afresh once every holder let go."""
+        try:
+            self._client.close()
+        except Exception:  # noqa: BLE001 - closing a broken store must not hide why it broke
+            pass
+
     def count(self) -> int:
         return self.collection.count()
 

@@ -113,3 +113,17 @@ def agent(built_corpus, embedder):
     a = Agent(settings, embedder=embedder)
     yield a
     a.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use the graph carry the `neo4j` marker (`pytest -m "not neo4j"` runs the rest anywhere);
+    without Java they skip and say why, instead of erroring in the fixture."""
+    import shutil
+
+    java = shutil.which("java") is not None or bool(os.environ.get("TIPKG_TEST_NEO4J_URI"))
+    for item in items:
+        if "neo4j_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.neo4j)
+            if not java:
+                item.add_marker(pytest.mark.skip(reason="needs Neo4j: Java 17+ is not installed (and no "
+                                                        "TIPKG_TEST_NEO4J_URI is given)"))

@@ -54,3 +54,40 @@ def test_chapters_by_topic_are_listed_each_cited(chapters_agent):
 def test_a_false_premise_in_text_is_corrected(chapters_agent):
     a = ask(chapters_agent, "Why was Colombia downgraded in 2024?")
     assert a.abstained
+
+
+def _stated_tiers() -> list[tuple[str, str]]:
+    """(chapter file, tier the text states) from the chapters' README table, the ground truth."""
+    import re
+
+    from kg.settings import PROJECT_ROOT
+
+    rows = []
+    for line in (PROJECT_ROOT / "data" / "chapters" / "README.md").read_text().splitlines():
+        m = re.match(r"\| (tip2024_\w+\.txt) \|.*\| (Tier [^|(]+?) \(", line)
+        if m:
+            rows.append((m.group(1), m.group(2).strip()))
+    return rows
+
+
+def test_every_chapter_states_its_tier_and_ask_cites_that_sentence(chapters_agent):
+    stated = _stated_tiers()
+    assert len(stated) == 13
+    for file, tier in stated:
+        country = file.removeprefix("tip2024_").removesuffix(".txt").replace("_", " ").title()
+        a = ask(chapters_agent, f"What tier was {country} on in 2024?")
+        assert not a.abstained and tier in a.answer, (country, a.answer)
+        text_cites = [c for c in a.citations if c.passage_id]
+        assert text_cites and text_cites[0].document == file and tier in text_cites[0].quote, (country, a.citations)
+
+
+def test_scoped_lists_and_counts_come_from_the_chapters(chapters_agent):
+    a = ask(chapters_agent, "Which of these chapters' countries were upgraded in 2024?")
+    assert "Algeria" in a.answer and "South Korea" in a.answer and "Laos" not in a.answer
+    a = ask(chapters_agent, "How many of the countries covered in these chapters are on Tier 3?")
+    assert a.answer.startswith("2 of the 13") and "Afghanistan" in a.answer and "Cambodia" in a.answer
+
+
+def test_a_multi_part_question_joins_text_and_graph(chapters_agent):
+    a = ask(chapters_agent, "Which country approved an airport next to a special economic zone, and what tier is it on?")
+    assert not a.abstained and "Laos" in a.answer and "Tier 2 Watch List" in a.answer and len(a.citations) == 2

@@ -26,6 +26,11 @@ IRREGULAR = {
     "BEN": ["Beninese"], "MLI": ["Malian"], "NER": ["Nigerien"], "NGA": ["Nigerian"], "MDG": ["Malagasy"],
     "BTN": ["Bhutanese"], "GUY": ["Guyanese"], "SUR": ["Surinamese"], "ERI": ["Eritrean"], "SOM": ["Somali"],
     "MAR": ["Moroccan"], "MEX": ["Mexican"], "PER": ["Peruvian"], "ECU": ["Ecuadorian"], "HTI": ["Haitian"],
+    "CAN": ["Canadian"], "GHA": ["Ghanaian"], "PAN": ["Panamanian"], "RUS": ["Russian"], "BRA": ["Brazilian"],
+    "EGY": ["Egyptian"], "IRN": ["Iranian"], "ARG": ["Argentine", "Argentinian"], "CHL": ["Chilean"],
+    "JOR": ["Jordanian"], "BLR": ["Belarusian"], "KHM": ["Cambodian"], "MYS": ["Malaysian"], "IND": ["Indian"],
+    "LKA": ["Sri Lankan"], "UKR": ["Ukrainian"], "ITA": ["Italian"], "BEL": ["Belgian"], "HUN": ["Hungarian"],
+    "DOM": ["Dominican"], "CUB": ["Cuban"], "ZAF": ["South African"], "COL": ["Colombian"],
 }
 
 

@@ -15,9 +15,10 @@ _ABBREVIATION = re.compile(r"(?:\b[A-Z]|U\.S|U\.N|Sec|Mr|Mrs|Ms|Dr|Jr|Sr|St|No|N
 _LIST_SEP = re.compile(r"\s+[*•]\s+|^\s*[*•\-–]\s+", re.MULTILINE)
 # where an over-long sentence may be cut: after a semicolon, or before a clause opener after a comma
 _CLAUSE_SEP = re.compile(r";\s+|:\s+(?=[a-z])|,\s+(?=(?:and |but |while |although |including |which |however|despite )?)")
-# a sentence that opens on a pronoun leans on the one before it for its subject
+# The pronoun rule, in two strengths: a sentence that opens on a pronoun leans on the one before it for
+# its subject; a paragraph with a personal pronoun early on continues the previous one's person.
 PRONOUN_START = re.compile(r"\W*(she|he|they|her|his|their|it|its)\b", re.IGNORECASE)
-PRONOUN = re.compile(r"\b(she|he|her|his|they|their|it|its)\b", re.IGNORECASE)
+PERSON_PRONOUN_EARLY = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his|they|their)\b", re.IGNORECASE)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -278,9 +278,5 @@ def urls() -> None:
     console.print(f"Neo4j Browser: {s.browser_url}  (user {s.neo4j_user}, password in {s.password_file})")
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
