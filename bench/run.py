@@ -112,6 +112,8 @@ def default_corpus(settings: Settings) -> dict:
             agent.ask(q)
             lat.append((time.perf_counter() - t) * 1000)
     out["ask_warm"] = pct(lat)
+    out["ask_warm_reranker_off"] = warm_latency(Agent(settings.model_copy(update={"reranker": False}),
+                                                      embedder=agent.embedder), qs)
 
     # 20 concurrent askers x 50 questions against one process (the UI's Python API)
     def asker(k: int) -> tuple[list[float], int]:
@@ -135,6 +137,20 @@ def default_corpus(settings: Settings) -> dict:
     out["llm"] = llm_timings(settings, agent)
     agent.close()
     return out
+
+
+def warm_latency(agent, qs: list[str], passes: int = 2) -> dict:
+    """Warm `ask` latency of one agent over the questions (one warm-up pass first), then closed."""
+    for q in qs:
+        agent.ask(q)
+    lat = []
+    for _ in range(passes):
+        for q in qs:
+            t = time.perf_counter()
+            agent.ask(q)
+            lat.append((time.perf_counter() - t) * 1000)
+    agent.close()
+    return pct(lat)
 
 
 def http_load(settings: Settings, agent, qs: list[str]) -> dict:
@@ -232,6 +248,10 @@ def write(results: dict) -> None:
                   "| measure | n | p50 ms | p95 ms | max ms | errors |", "|---|---|---|---|---|---|",
                   f"| warm `ask` (dev set ×2) | {d['ask_warm']['n']} | {d['ask_warm']['p50_ms']} | "
                   f"{d['ask_warm']['p95_ms']} | {d['ask_warm']['max_ms']} | – |"]
+        if d.get("ask_warm_reranker_off"):
+            off = d["ask_warm_reranker_off"]
+            lines.append(f"| warm `ask`, reranker off (same questions) | {off['n']} | {off['p50_ms']} | "
+                         f"{off['p95_ms']} | {off['max_ms']} | – |")
         for k in ("concurrent_api", "concurrent_http"):
             c = d[k]
             lines.append(f"| {k.replace('_', ' ')} (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
 
+    # The cross-encoder reranks the reader's candidate sentences; off, the bi-encoder's cosine stands in
+    # (for measuring what the reranker adds).
+    reranker: bool = True
+
     vector_batch: int = 1024  # passages embedded and upserted per batch (larger batches pad less)
     max_question_chars: int = 2000
     refresh_seconds: float = 30.0  # how often a running answerer checks whether the corpus was re-ingested

@@ -25,7 +25,7 @@ from retrieval.citations import finalize, passage_citation, verify
 from retrieval.decompose import Part, decompose
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
-from retrieval.reader import Candidate, Reader, entity_forms, quote_span, subject_of
+from retrieval.reader import MAX_QUOTE, Candidate, Reader, entity_forms, quote_span, subject_of
 from retrieval.retrievers import (
     DenseRetriever,
     GraphRetriever,
@@ -37,7 +37,7 @@ from retrieval.retrievers import (
 from retrieval.templates import Templates
 from retrieval.understand import EntityLinker, Shape, Understanding, understand
 from stores.embeddings import Embedder, ModelMissing
-from stores.reranker import Reranker, RerankerMissing
+from stores.reranker import DenseScorer, Reranker, RerankerMissing
 from stores.vectorstore import ChromaUnavailable, VectorStore
 from text.countries import world_countries
 from text.names import fold
@@ -62,6 +62,8 @@ _BY_DOCUMENT = re.compile(r"\bwhich (?:of (?:the|these) )?(?:chapters|countries|
 MAX_TOPIC_PASSAGES = 30
 MAX_TOPIC_UNITS = 60
 TOPIC_MIN = 0.0  # cross-encoder logit: the unit is about the topic asked
+OUTLET_MARGIN = 1.5  # reader score a passage of a named outlet may trail the best by, for "which outlet"
+MIN_PART_QUOTE = 150  # characters a part of a multi-part answer may always quote
 NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the same article, re-published
 _UNFINISHED = re.compile(r"\b(draft|pending|proposed|not yet|still under|under review|awaiting)\b", re.IGNORECASE)
 
@@ -111,12 +113,12 @@ class Agent:
 
     @property
     def store(self) -> VectorStore:
-        self._ensure_text()
+        self.ensure_text()
         return self._store
 
     @property
     def embedder(self) -> Embedder:
-        self._ensure_text()
+        self.ensure_text()
         return self._embedder
 
     @property
@@ -148,16 +150,18 @@ class Agent:
                 known = self.tools.entity_index()
                 in_graph = {r["key"] for r in known if r["label"] == "Country"}
                 # countries the corpus lacks still link, so "Japanese heroes" is about Japan (and none)
-                self._linker = EntityLinker(known + [r for r in world_countries() if r["key"] not in in_graph])
+                world = [{**r, "aliases": r["aliases"] + r["demonyms"]} for r in world_countries()
+                         if r["key"] not in in_graph]
+                self._linker = EntityLinker(known + world)
 
-    def _ensure_text(self) -> None:
+    def ensure_text(self) -> None:
         """The models and the vector store, loaded on the first question that reads text."""
         self.ensure()
         with self._lock:
             if self._embedder is None:
                 self._embedder = Embedder()
             if self._reranker is None:
-                self._reranker = Reranker()
+                self._reranker = Reranker() if self.settings.reranker else DenseScorer(self._embedder)
             if self.reader is None:
                 self.reader = Reader(self._reranker, self._tagger)
             if self._store is None:
@@ -172,7 +176,7 @@ class Agent:
     def status(self) -> dict[str, str]:
         out = {}
         try:
-            self._ensure_text()
+            self.ensure_text()
             self._graph.ping()
             out["neo4j"] = f"ok ({self.tools.passage_count()} passages)"
         except Neo4jUnavailable as exc:
@@ -265,7 +269,7 @@ class Agent:
 
     def _subjects_about(self, u: Understanding) -> Answer | None:
         """"Which chapters / countries mention X": every document subject with a unit about X, each cited."""
-        self._ensure_text()
+        self.ensure_text()
         hits = self.hybrid.search(u.question, k=MAX_TOPIC_PASSAGES, vector=self._embedder.embed_one(u.question))
         rows = [r for r in self.tools.passages([h.passage_id for h in hits]).values() if subject_of(r)]
         if not rows:
@@ -308,7 +312,7 @@ class Agent:
         return [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
 
     def _retrieve(self, u: Understanding) -> tuple[list[dict], list[RetrievedPassage], dict]:
-        self._ensure_text()
+        self.ensure_text()
         t = time.perf_counter()
         qvec = self._embedder.embed_one(u.question)
         focus = self._focus(u)
@@ -342,7 +346,14 @@ class Agent:
         terms = {w.lower()[:6] for w in u.keywords}
         focus = [e for e in self._focus(u) if e.label in ("Country", "Actor", "Hero")]
         return self.reader.read(u.question, part.answer_type, rows, focus, terms, self._focus_subjects(u),
-                                slot_question=part.text), terms
+                                slot_question=part.text, unlinked_names=self._named_terms(u)), terms
+
+    def _named_terms(self, u: Understanding) -> list[str]:
+        """Names the question gives that link to no entity (an agency, a programme): evidence that never
+        mentions them is not about what was asked."""
+        linked = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface)}
+        acronyms = [w for w in re.findall(r"\b[A-Z]{2,6}\b", u.question) if w not in self.tools_known_acronyms]
+        return [t for t in dict.fromkeys([*u.proper_terms, *acronyms]) if t.lower() not in linked]
 
     def _text_answer(self, u: Understanding, part: Part) -> Answer:
         rows, retrieved, timings = self._retrieve(u)
@@ -358,7 +369,7 @@ class Agent:
                            message=f"{SOURCES_DONT_SAY} anything about {', '.join(map(str, absent_years))} on this. "
                                    f"{self._coverage_hint(rows)}")
         best = reading.chosen[0]
-        cites = [self._cite(1, best, terms)]
+        cites = [self._cite(1, best, terms, MAX_QUOTE - len(self._lead(best, u)))]
         if self._contradicts(u.question, cites[0].quote):
             return abstain(u.question, Reason.FALSE_PREMISE, citations=cites, **base,
                            message=f"The sources say otherwise: {self._lead(best, u)}{cites[0].quote} [1]")
@@ -382,8 +393,8 @@ class Agent:
                        message=f"{SOURCES_DONT_SAY}. {self._coverage_hint(rows)}")
 
     @staticmethod
-    def _cite(n: int, c: Candidate, terms: set[str]) -> Citation:
-        i, j = quote_span(c, terms)
+    def _cite(n: int, c: Candidate, terms: set[str], budget: int = MAX_QUOTE) -> Citation:
+        i, j = quote_span(c, terms, budget)
         return passage_citation(n, c.row, i, j)
 
     @staticmethod
@@ -447,7 +458,9 @@ class Agent:
                 continue
             used.add((c.row["passage_id"], c.i))
             n = len(cites) + 1
-            cites.append(self._cite(n, c, terms))
+            # several parts share one short answer: each quote gets its share of it
+            budget = max(MIN_PART_QUOTE, MAX_QUOTE // max(1, len(parts)))
+            cites.append(self._cite(n, c, terms, budget - len(self._lead(c, u))))
             said.append(f"{self._lead(c, u)}{cites[-1].quote} [{n}]")
         for part in parts:
             if not part.about_tier:
@@ -480,9 +493,16 @@ class Agent:
         """Who published what the question describes: the best passage's document, plus the outlets
         whose articles carry the same cited text. Outlets are document metadata, found by cleaning
         (bylines, "Source:" lines); a file without one is named by its title instead of a guess."""
-        found = self._text_answer(u, Part(part.text, AnswerType.DESCRIPTION, False, False))
-        if found.abstained or not found.citations:
-            return found
+        described = Part(part.text, AnswerType.DESCRIPTION, False, False)
+        rows, retrieved, timings = self._retrieve(u)
+        reading, terms = self._read(u, described, rows)
+        if not reading.chosen:
+            return self._refusal(u, reading, rows, dict(shape=u.shape, retrieved=retrieved, timings_ms=timings))
+        # The answer is a publisher: among near-equal evidence, a document that names its outlet wins.
+        best = reading.chosen[0]
+        best = next((c for c in reading.scored if c.row.get("outlet") and c.score >= best.score - OUTLET_MARGIN), best)
+        found = Answer(question=u.question, answer="", abstained=False, citations=[self._cite(1, best, terms)],
+                       shape=u.shape, retrieved=retrieved, timings_ms=timings)
         c = found.citations[0]
         rows = self.tools.passages([c.passage_id])
         dups = rows.get(c.passage_id, {}).get("dups") or []

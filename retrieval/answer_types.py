@@ -142,6 +142,10 @@ _REASON = re.compile(r"\b(?:because|due to|owing to|as a result|therefore|thus|s
                      r"included|including|failed to|did not|despite|lack of|insufficient|inadequate)\b", re.I)
 
 
+_PATTERN_OF = {AnswerType.QUANTITY: _NUMBER, AnswerType.DATE: _DATE, AnswerType.DURATION: _DURATION,
+               AnswerType.TIER: _TIER, AnswerType.LAW: _LAW, AnswerType.PLAN: _PLAN, AnswerType.REASON: _REASON}
+
+
 @dataclass(frozen=True)
 class Filler:
     start: int
@@ -214,21 +218,10 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
     def rx(pattern: re.Pattern, k: AnswerType) -> None:
         found.extend(Filler(m.start(), m.end(), m.group(0), k) for m in pattern.finditer(sentence))
 
-    if kind is AnswerType.QUANTITY:
-        rx(_NUMBER, kind)
-        found = _tied_to_counted_noun(found, sentence, question)
-    elif kind is AnswerType.DATE:
-        rx(_DATE, kind)
-    elif kind is AnswerType.DURATION:
-        rx(_DURATION, kind)
-    elif kind is AnswerType.TIER:
-        rx(_TIER, kind)
-    elif kind is AnswerType.LAW:
-        rx(_LAW, kind)
-    elif kind is AnswerType.PLAN:
-        rx(_PLAN, kind)
-    elif kind is AnswerType.REASON:
-        rx(_REASON, kind)
+    if kind in _PATTERN_OF:
+        rx(_PATTERN_OF[kind], kind)
+        if kind is AnswerType.QUANTITY:
+            found = _tied_to_counted_noun(found, sentence, question)
     elif tagger is not None and kind is AnswerType.PERSON:
         found = tagger.kinds(sentence, EntityTagger._PERSON, kind)
         if re.match(r"\W*who\b", question, re.I):  # "who led X" is answered by an organisation or a role too

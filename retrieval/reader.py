@@ -125,7 +125,7 @@ class Reader:
         return out[:limit]
 
     def read(self, question: str, answer_type: AnswerType, rows: list[dict], focus: list, question_terms: set[str],
-             focus_subjects: set[str], slot_question: str | None = None) -> Reading:
+             focus_subjects: set[str], slot_question: str | None = None, unlinked_names: list[str] | None = None) -> Reading:
         """Relevance is judged against the whole `question`; the slot (and what already fills it)
         against `slot_question`, the part being answered, when there are several."""
         cands = self.candidates(rows, question_terms)
@@ -136,12 +136,15 @@ class Reader:
             c.rerank = s
         forms = [f for e in focus for f in entity_forms(e)]
         lexical = _local_idf_overlap(question_terms, cands)
+        unlinked = [fold(t) for t in unlinked_names or []]
         for c, lex in zip(cands, lexical):
             subject = fold(subject_of(c.row))
             named = _names(c.text, forms) if forms else True
             in_subject_doc = bool(subject) and subject in focus_subjects
             c.other_subject = bool(forms) and bool(subject) and not in_subject_doc and not named
             c.about_focus = named or in_subject_doc or not forms or self._names_before(c, forms)
+            if unlinked and not any(t in fold(c.row["text"] + " " + (c.row.get("context") or "")) for t in unlinked):
+                c.about_focus = False  # the question names something this passage never mentions
             c.score = c.rerank + LEXICAL_WEIGHT * lex - (OTHER_SUBJECT_PENALTY if c.other_subject else 0.0) \
                 - (0.0 if c.about_focus else UNATTRIBUTED_PENALTY)
             if answer_type in SLOTTED or answer_type is AnswerType.REASON:
@@ -177,10 +180,10 @@ class Reader:
         return bool(prev) and leans_on_previous(c.text) and _names(c.row["text"][prev[0]:prev[1]], forms)
 
 
-def quote_span(c: Candidate, question_terms: set[str]) -> tuple[int, int]:
+def quote_span(c: Candidate, question_terms: set[str], budget: int = MAX_QUOTE) -> tuple[int, int]:
     """The part of the unit to quote: all of it when short, else the clause holding the filler (and
-    the question's words), widened with its neighbours while it stays under MAX_QUOTE."""
-    if c.j - c.i <= MAX_QUOTE:
+    the question's words), widened with its neighbours while it stays within `budget` characters."""
+    if c.j - c.i <= budget:
         return c.i, c.j
     text = c.row["text"]
     clauses = clause_spans(text, c.i, c.j)
@@ -197,7 +200,7 @@ def quote_span(c: Candidate, question_terms: set[str]) -> tuple[int, int]:
     while True:
         grown = False
         for nlo, nhi in ((lo - 1, hi), (lo, hi + 1)):
-            if 0 <= nlo and nhi < len(clauses) and clauses[nhi][1] - clauses[nlo][0] <= MAX_QUOTE:
+            if 0 <= nlo and nhi < len(clauses) and clauses[nhi][1] - clauses[nlo][0] <= budget:
                 lo, hi, grown = nlo, nhi, True
                 break
         if not grown:

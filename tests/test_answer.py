@@ -154,7 +154,7 @@ def test_neo4j_down_is_a_clear_message_and_recovers(built_corpus, embedder):
 def test_langchain_retriever_returns_documents(agent):
     from retrieval.retrievers import PassageRetriever
 
-    agent.ensure()
+    agent.ensure_text()
     r = PassageRetriever(hybrid=agent.hybrid, tools=agent.tools, k=5)
     docs = r.invoke("online scam compounds in Burma")
     assert docs and all(d.metadata["passage_id"] and d.metadata["file"] for d in docs)

@@ -3,11 +3,11 @@ chapter documents, the passage context contract, text-stated tier facts, idempot
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
 
+from evals.chapter_facts import gold
 from ingest.build import run_ingest
 from ingest.vectortext import embed_text, passage_context
 from kg.settings import PROJECT_ROOT
@@ -21,16 +21,8 @@ CHAPTERS = PROJECT_ROOT / "data" / "chapters"
 
 def readme_table() -> dict[str, dict]:
     """file -> the tier, direction and consecutive year the chapters' README says the text states."""
-    out = {}
-    for line in (CHAPTERS / "README.md").read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 5 or not cells[0].endswith(".txt"):
-            continue
-        m = re.match(r"(?P<tier>Tier \d(?: Watch List)?|Special Case)\s*\((?P<dir>\w+)(?:, (?P<n>\d+)\w* year)?\)",
-                     cells[4])
-        out[cells[0]] = {"tier": m.group("tier"), "direction": m.group("dir"),
-                         "consecutive": int(m.group("n")) if m.group("n") else None}
-    return out
+    return {f: {"tier": g["tier"], "direction": g["direction"], "consecutive": g["consecutive_years"]}
+            for f, g in gold(CHAPTERS).items()}
 
 
 EXPECTED_SUBJECT = {

@@ -58,16 +58,9 @@ def test_a_false_premise_in_text_is_corrected(chapters_agent):
 
 def _stated_tiers() -> list[tuple[str, str]]:
     """(chapter file, tier the text states) from the chapters' README table, the ground truth."""
-    import re
+    from evals.chapter_facts import CHAPTERS, gold
 
-    from kg.settings import PROJECT_ROOT
-
-    rows = []
-    for line in (PROJECT_ROOT / "data" / "chapters" / "README.md").read_text().splitlines():
-        m = re.match(r"\| (tip2024_\w+\.txt) \|.*\| (Tier [^|(]+?) \(", line)
-        if m:
-            rows.append((m.group(1), m.group(2).strip()))
-    return rows
+    return [(f, g["tier"]) for f, g in sorted(gold(CHAPTERS).items())]
 
 
 def test_every_chapter_states_its_tier_and_ask_cites_that_sentence(chapters_agent):
