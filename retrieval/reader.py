@@ -149,6 +149,13 @@ class Reader:
                 - (0.0 if c.about_focus else UNATTRIBUTED_PENALTY)
             if answer_type in SLOTTED or answer_type is AnswerType.REASON:
                 c.fillers = fillers(c.text, answer_type, slot_question or question, self.tagger)
+                prev = self._previous(c) if not c.fillers and leans_on_previous(c.text) else None
+                if prev and prev[1] >= c.i - 3:
+                    # "She leads X": who she is stands in the sentence before; quote the two together
+                    widened = Candidate(c.row, prev[0], c.j, c.rank)
+                    found = fillers(widened.text, answer_type, slot_question or question, self.tagger)
+                    if found:
+                        c.i, c.fillers = prev[0], found
                 if answer_type is AnswerType.COUNTRY and subject_of(c.row) and fold(subject_of(c.row)) not in focus_subjects:
                     c.fillers.append(Filler(0, 0, subject_of(c.row), answer_type))  # the chapter's country
                 if c.fillers:

@@ -30,3 +30,38 @@ def test_answerer_sees_what_an_ingest_added_after_it_started(scratch, embedder, 
     assert stale.ask(question).abstained
     for agent in (watching, stale):
         agent.close()
+
+
+def test_a_running_answerer_reads_the_vectors_a_later_ingest_wrote(scratch, embedder, nlp, tmp_path):
+    """Issue 20, item 7: the store is reopened with the graph, not only the entity index."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbor.txt").write_text(NOTE)
+    run_ingest(scratch, [scratch.corpus_dir], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    agent = Agent(scratch.model_copy(update={"refresh_seconds": 0}), embedder=embedder)
+    question = "Who did Harbor Watch train to spot forced labor on fishing vessels?"
+    assert agent.ask(question).abstained
+
+    run_ingest(scratch, [corpus], tiers_csv=None, embedder=embedder, nlp=nlp)  # "another process" adds a file
+    after = agent.ask(question)
+    assert not after.abstained and "port inspectors" in after.answer
+    assert after.citations[0].document == "harbor.txt"
+
+    # Item 8: the vector folder deleted and rebuilt under the running answerer.
+    shutil.rmtree(scratch.chroma_dir)
+    run_ingest(scratch, [scratch.corpus_dir, corpus], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    rebuilt = agent.ask(question)
+    assert not rebuilt.abstained and rebuilt.error is None and "port inspectors" in rebuilt.answer
+    agent.close()
+
+
+def test_ask_never_creates_a_vector_store(built_corpus, embedder, tmp_path):
+    settings, _ = built_corpus
+    missing = tmp_path / "no-chroma-here"
+    agent = Agent(settings.model_copy(update={"chroma_path": missing}), embedder=embedder)
+    a = agent.ask("How many people are exploited for labor and commercial sex around the world?")
+    assert a.abstained and a.error and "tipkg ingest" in a.answer
+    assert not missing.exists()
+    agent.close()
