@@ -7,6 +7,7 @@ instance (the user's, a test session's) has its own conf/data/logs folder under 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.readonly import READER_PROCEDURES
 from kg.settings import Settings
 
 POM = Path(__file__).resolve().parent / "server" / "pom.xml"
@@ -32,6 +34,18 @@ JAVA_OPTS = [
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED",
 ]
+
+
+# dbms.security.procedures.allowlist: Neo4j 5.26 applies it to plugin procedures and functions only
+# (built-ins such as dbms.listConfig stay callable; checked against the server), so it is what keeps
+# an apoc or gds jar dropped into plugins/ from loading anything but these. Extend it when the
+# project's own Cypher calls a new procedure.
+PROJECT_PROCEDURES = ("db.awaitIndexes", "db.index.fulltext.queryNodes")
+BROWSER_PROCEDURES = ("dbms.components", "dbms.clientConfig", "dbms.showCurrentUser")  # its connect handshake
+PROCEDURE_ALLOWLIST = tuple(dict.fromkeys(PROJECT_PROCEDURES + READER_PROCEDURES + BROWSER_PROCEDURES))
+
+_SIZE = re.compile(r"(\d+)([kmg]?)", re.IGNORECASE)
+_UNIT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
 class Neo4jServerError(RuntimeError):
@@ -91,10 +105,21 @@ def install(settings: Settings, quiet: bool = True) -> Path:
     return lib
 
 
+def _transaction_memory_limit(heap: str) -> str | None:
+    """Half the heap: one runaway query is stopped while the others (the UI's askers) still have room.
+    The largest transactions the project writes (500-row batches, delete_everything's 20,000-entity
+    chunks) need far less. None when the heap size is in a form this does not read."""
+    match = _SIZE.fullmatch(heap.strip())
+    if not match:
+        return None
+    return f"{int(match.group(1)) * _UNIT[match.group(2).lower()] // 2 // (1 << 20)}m"
+
+
 def write_conf(settings: Settings) -> Path:
     p = _paths(settings)
     for key in ("conf", "data", "logs", "run"):
         p[key].mkdir(parents=True, exist_ok=True)
+    memory = _transaction_memory_limit(settings.neo4j_heap)
     conf = "\n".join(
         [
             "# Written by tipkg (kg/server.py); edits are overwritten on start.",
@@ -114,7 +139,14 @@ def write_conf(settings: Settings) -> Path:
             f"server.directories.logs={p['logs']}",
             f"server.directories.run={p['run']}",
             f"server.directories.import={settings.neo4j_home / 'import'}",
+            # LOAD CSV can read neither files nor any address (this setting also covers https and ftp).
             "dbms.security.allow_csv_import_from_file_urls=false",
+            "internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0",
+            f"dbms.security.procedures.allowlist={','.join(PROCEDURE_ALLOWLIST)}",
+            # No server-wide db.transaction.timeout: ingest writes may run long. The read path sets
+            # its own per-transaction timeout (kg.driver); checking every 500 ms stops it close to that.
+            "db.transaction.monitor.check.interval=500ms",
+            *([f"db.memory.transaction.max={memory}"] if memory else []),
             "db.tx_log.rotation.retention_policy=2 files",
             "",
         ]

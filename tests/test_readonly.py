@@ -1,11 +1,21 @@
 """Cypher from outside is read-only: the gate reads a query as Neo4j 5.26 does (every bypass form of
-issue 20 and their variants are refused), and the graph is unchanged after all of it."""
+issue 20 and their variants are refused), the server refuses on its own what it can (writes, LOAD CSV,
+plugin namespaces), a query that runs too long or needs too much memory is stopped with one clear line,
+and the graph is unchanged after all of it."""
 
 from __future__ import annotations
 
-import pytest
+import http.server
+import os
+import subprocess
+import sys
+import threading
+import time
 
-from kg.driver import QueryRefused
+import pytest
+from neo4j import READ_ACCESS
+
+from kg.driver import Graph, Neo4jBusy, QueryRefused, QueryTimeout
 from kg.readonly import UnsafeQueryError, check_read_only
 from tests.test_ingest import graph_fingerprint
 
@@ -133,6 +143,37 @@ ATTACKS = {
     "too-long": "MATCH (n) RETURN n" + " " * 6000,
 }
 
+# Sent past the gate, straight to the read path: the server refuses each on its own. {url} is a local
+# HTTP server that counts requests.
+SERVER_REFUSES = {
+    "cr-load-csv": "//\rLOAD CSV FROM '{url}' AS r RETURN r",
+    "u0027-load-csv": "WITH 'x\\u0027 AS s LOAD CSV FROM \\u0027{url}\\u0027 AS r RETURN r //'",
+    "load-https": "LOAD CSV FROM '{url_https}' AS r RETURN r",
+    "load-file": "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+    "load-import-dir": "LOAD CSV FROM 'file:///x.csv' AS row RETURN row",
+    "create": "CREATE (:Evil)",
+    "insert": "INSERT (:Evil)",
+    "merge": "MERGE (n:Evil {x: 1})",
+    "set": "MATCH (c:Country) SET c.name = 'x'",
+    "u000a-in-line-comment": "MATCH (n) // \\u000a DETACH DELETE n",
+    "create-label": "CALL db.createLabel('Evil')",
+    "create-index": "CREATE INDEX evil FOR (n:Country) ON (n.name)",
+    "drop-constraint": "DROP CONSTRAINT country_iso3",
+    "create-user": "USE system CREATE USER evil SET PASSWORD 'abcdefghijkl' CHANGE NOT REQUIRED",
+    "alter-user": "USE system ALTER USER neo4j SET PASSWORD 'abcdefghijkl'",
+    "in-transactions": "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS",
+    "apoc-function": "RETURN `apoc`.version()",
+    "apoc-procedure": "CALL `apoc`.`cypher`.`runWrite`('CREATE (:Evil)', {})",
+}
+
+# What a READ transaction does not stop in Community 5.26 (no roles to take it away): only the gate does.
+GATE_ONLY = {
+    "list-config": "CALL dbms.listConfig() YIELD name RETURN count(*) AS n",
+    "bt-clear-caches": "CALL `db`.`clearQueryCaches`()",
+    "show-transactions": "SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery",
+    "show-settings": "SHOW SETTINGS YIELD name RETURN count(*) AS n",
+}
+
 ALLOWED = [
     "MATCH (c:Country) RETURN c.name LIMIT 5",
     "MATCH (n) RETURN count(n) AS n",
@@ -194,3 +235,121 @@ def test_attacks_leave_the_graph_unchanged(built_corpus, graph):
     # parameters are data, never code
     graph.run_untrusted("MATCH (c:Country) WHERE c.name = $n RETURN c", {"n": "x' }) DETACH DELETE c //"})
     assert graph_fingerprint(graph) == before
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):  # noqa: N802 - the stdlib's name
+        type(self).hits += 1
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"a,b\n1,2\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def counting_url():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Counter.hits = 0
+    yield f"http://127.0.0.1:{server.server_address[1]}/x.csv"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("name", SERVER_REFUSES)
+def test_server_refuses_without_the_gate(built_corpus, graph, counting_url, name):
+    query = (SERVER_REFUSES[name].replace("{url}", counting_url)
+             .replace("{url_https}", counting_url.replace("http:", "https:")))
+    with pytest.raises(UnsafeQueryError):
+        check_read_only(query)
+    before = graph_fingerprint(graph)
+    with pytest.raises(QueryRefused):
+        graph._run_read_only(query, {}, limit=10)
+    assert _Counter.hits == 0  # LOAD CSV never reached the address
+    assert graph_fingerprint(graph) == before
+    assert graph.read("MATCH (e:Evil) RETURN count(e) AS n")[0]["n"] == 0
+
+
+def test_the_counting_server_does_count(counting_url):
+    import urllib.request
+
+    urllib.request.urlopen(counting_url, timeout=5).read()
+    assert _Counter.hits == 1  # so hits == 0 above means no request, not a broken counter
+
+
+@pytest.mark.parametrize("name", GATE_ONLY)
+def test_what_only_the_gate_stops(graph, name):
+    """These run in a READ transaction (Community has no role to forbid them, and the procedure
+    allowlist does not cover built-ins): the gate is what stops them. If Neo4j starts refusing one,
+    this test says so and the docstring of kg.readonly should change."""
+    with pytest.raises(UnsafeQueryError):
+        check_read_only(GATE_ONLY[name])
+    assert graph._run_read_only(GATE_ONLY[name], {}, limit=10) is not None
+
+
+VICTIM_TX = "SHOW TRANSACTIONS YIELD transactionId, metaData WHERE metaData.tipkg_test = $tag RETURN transactionId"
+
+
+def test_terminate_of_another_session_is_refused(neo4j_settings, graph):
+    """The probe of issue 20 killed another session's open transaction through the gate."""
+    with graph._driver.session(database=graph.database, default_access_mode=READ_ACCESS) as session:
+        tx = session.begin_transaction(metadata={"tipkg_test": "victim"})
+        try:
+            tx.run("RETURN 1").consume()
+            tx_id = graph.read(VICTIM_TX, tag="victim")[0]["transactionId"]
+            for query in (f"//\rTERMINATE TRANSACTIONS '{tx_id}'", f"TERMINATE TRANSACTIONS '{tx_id}'",
+                          f"// \\u000a TERMINATE TRANSACTIONS '{tx_id}'"):
+                with pytest.raises(QueryRefused):
+                    graph.run_untrusted(query)
+            assert tx.run("RETURN 2 AS x").single()["x"] == 2  # still alive
+        finally:
+            tx.close()
+
+
+# Every node four times over (hundreds of nodes: about 10^10 rows) with a filter nothing passes.
+SLOW_READ = "MATCH (a), (b), (c), (d) WHERE a.name + b.name = c.name + d.name + 'x' RETURN count(*) AS n"
+MEMORY_HOG = "UNWIND range(1, 100000000) AS x RETURN size(collect([x, x, x, x, x, x, x, x])) AS n"
+
+
+def test_a_slow_read_is_stopped_at_the_timeout(built_corpus, neo4j_settings):
+    settings = neo4j_settings.model_copy(update={"query_timeout_s": 1.5})
+    with Graph(settings) as g:
+        t = time.perf_counter()
+        with pytest.raises(QueryTimeout, match=r"(?i)the query ran past 1\.5 s and was stopped"):
+            g.run_untrusted(SLOW_READ)
+        waited = time.perf_counter() - t
+        assert waited < 10  # the server checks every 500 ms; generous for a busy machine
+        assert g.run_untrusted("RETURN 1 AS x") == [{"x": 1}]  # the connection is fine afterwards
+
+
+def _cli(settings, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
+                    NEO4J_PASSWORD=settings.password(), **env)
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, env=full_env,
+                          timeout=120)
+
+
+def test_cli_says_the_query_ran_past_the_timeout(built_corpus, neo4j_settings):
+    proc = _cli(neo4j_settings, "cypher", SLOW_READ, TIPKG_QUERY_TIMEOUT_S="1")
+    assert proc.returncode == 1
+    assert "the query ran past 1 s and was stopped" in proc.stderr.lower()
+    assert "Traceback" not in proc.stderr + proc.stdout and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_read_past_the_memory_limit_is_one_line(neo4j_settings):
+    if not neo4j_settings.managed_neo4j:
+        pytest.skip("external test Neo4j: its memory limit is not ours")
+    # A timeout long enough that the memory limit, not the clock, stops the query on a busy machine.
+    settings = neo4j_settings.model_copy(update={"query_timeout_s": 120})
+    with Graph(settings) as graph:
+        with pytest.raises(QueryRefused, match="more memory than Neo4j allows one query"):
+            graph.run_untrusted(MEMORY_HOG)
+        with pytest.raises(Neo4jBusy, match="ran out of the memory it allows transactions"):
+            graph.read(MEMORY_HOG)  # a trusted read: the driver retries it, then one message
+        assert graph.run_untrusted("RETURN 1 AS x") == [{"x": 1}]
+    proc = _cli(neo4j_settings, "cypher", MEMORY_HOG, TIPKG_QUERY_TIMEOUT_S="120")
+    assert proc.returncode == 2 and "more memory than Neo4j allows one query" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout and len(proc.stderr.strip().splitlines()) == 1

@@ -116,11 +116,13 @@ def cypher(
     limit: int = typer.Option(1000, help="At most this many rows."),
 ) -> None:
     """Run a read-only Cypher query (writes are refused)."""
-    from kg.driver import Graph, Neo4jUnavailable, QueryRefused
+    from kg.driver import Graph, Neo4jUnavailable, QueryRefused, QueryTimeout
 
     try:
         with Graph(_settings()) as g:
             rows = g.run_untrusted(query, limit=limit)
+    except QueryTimeout as exc:
+        _fail(str(exc))
     except QueryRefused as exc:
         _fail(f"query refused: {exc}", code=2)
     except Neo4jUnavailable as exc:
