@@ -105,6 +105,17 @@ def install(settings: Settings, quiet: bool = True) -> Path:
     return lib
 
 
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
 def _transaction_memory_limit(heap: str) -> str | None:
     """Half the heap: one runaway query is stopped while the others (the UI's askers) still have room.
     The largest transactions the project writes (500-row batches, delete_everything's 20,000-entity
@@ -117,8 +128,9 @@ def _transaction_memory_limit(heap: str) -> str | None:
 
 def write_conf(settings: Settings) -> Path:
     p = _paths(settings)
+    _private_dir(settings.neo4j_home)  # holds the password file, the auth store and the graph
     for key in ("conf", "data", "logs", "run"):
-        p[key].mkdir(parents=True, exist_ok=True)
+        _private_dir(p[key])
     memory = _transaction_memory_limit(settings.neo4j_heap)
     conf = "\n".join(
         [
@@ -152,7 +164,7 @@ def write_conf(settings: Settings) -> Path:
         ]
     )
     path = p["conf"] / "neo4j.conf"
-    path.write_text(conf + "\n")
+    _write_private(path, conf + "\n")
     return path
 
 
@@ -161,13 +173,11 @@ def ensure_password(settings: Settings) -> str:
     pw_file = settings.password_file
     if pw_file.exists():
         return pw_file.read_text().strip()
-    pw_file.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(pw_file.parent)
     password = secrets.token_urlsafe(18)
     while password.startswith("-"):  # neo4j-admin would read it as an option and refuse to start
         password = secrets.token_urlsafe(18)
-    fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(password + "\n")
+    _write_private(pw_file, password + "\n")
     return password
 
 
@@ -179,14 +189,27 @@ def _java_env(settings: Settings) -> dict[str, str]:
 
 
 def _set_initial_password(settings: Settings, password: str) -> None:
+    """Write the auth store before the first start. The password never goes on a command line (any
+    local user can read /proc/PID/cmdline): the admin tool's argument parser reads `@FILE` as the
+    arguments written in that file, and the 0600 password file holds exactly the password."""
     auth_ini = _paths(settings)["data"] / "dbms" / "auth.ini"
     system_db = _paths(settings)["data"] / "databases" / "system"
+    if auth_ini.exists():
+        os.chmod(auth_ini, 0o600)  # an install from before it was written private
     if auth_ini.exists() or system_db.exists():
         return
-    cmd = ["java", "-cp", f"{lib_dir(settings)}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_java_env(settings))
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", password):
+        # The @FILE reader splits at spaces and takes quotes and '#' as syntax; a generated password
+        # never has them.
+        raise Neo4jServerError(f"The password in {settings.password_file} may hold only letters, digits, '_' "
+                               f"and '-' (not first); delete the file to have one generated.")
+    cmd = ["java", "-cp", f"{lib_dir(settings)}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password",
+           f"@{settings.password_file}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_java_env(settings), umask=0o077)
     if proc.returncode != 0:
         raise Neo4jServerError(f"Setting the initial Neo4j password failed:\n{proc.stderr[-2000:]}")
+    if auth_ini.exists():
+        os.chmod(auth_ini, 0o600)
 
 
 def _read_pid(settings: Settings) -> int | None:
@@ -276,12 +299,13 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
             "org.neo4j.server.CommunityEntryPoint",
             f"--home-dir={settings.neo4j_home}", f"--config-dir={p['conf']}", "--console-mode",
         ]
-        with open(p["console"], "ab") as log:
+        with os.fdopen(os.open(p["console"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=_java_env(settings), start_new_session=True,  # outlives the CLI that started it
+                umask=0o077,  # the store, the logs and the auth data it writes are the owner's alone
             )
-        p["pid"].write_text(str(proc.pid))
+        _write_private(p["pid"], str(proc.pid))
         pid = proc.pid
     else:
         pid = current.pid
