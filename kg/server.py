@@ -207,7 +207,8 @@ def _set_initial_password(settings: Settings, password: str) -> None:
            f"@{settings.password_file}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_java_env(settings), umask=0o077)
     if proc.returncode != 0:
-        raise Neo4jServerError(f"Setting the initial Neo4j password failed:\n{proc.stderr[-2000:]}")
+        raise Neo4jServerError("Setting the initial Neo4j password failed: "
+                               + failure_cause((proc.stderr or proc.stdout).splitlines()))
     if auth_ini.exists():
         os.chmod(auth_ini, 0o600)
 
@@ -247,9 +248,51 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
+def _listener(port: int) -> str | None:
+    """Which process listens on the port ('pid 123, java'), when this user may see it."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as fh:
+                rows = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if len(f) > 9 and f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{f[9]}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                return f"pid {proc.name}, {(proc / 'comm').read_text().strip()}"
+        except OSError:
+            continue
+    return None
+
+
+def _check_ports_free(settings: Settings) -> None:
+    if settings.bolt_port == settings.http_port:
+        raise Neo4jServerError(f"TIPKG_BOLT_PORT and TIPKG_HTTP_PORT are both {settings.bolt_port}; give them "
+                               f"different ports.")
+    # A connect, not a bind: a bind also fails for the closing connections of a server stopped a moment
+    # ago, which a starting Neo4j binds past.
+    for name, port, variable in (("Bolt", settings.bolt_port, "TIPKG_BOLT_PORT"),
+                                 ("HTTP", settings.http_port, "TIPKG_HTTP_PORT")):
+        if port_open(port):
+            holder = _listener(port)
+            raise Neo4jServerError(f"Neo4j cannot start: its {name} port {port} is taken by another process"
+                                   f"{f' ({holder})' if holder else ''}; stop it or set {variable}.")
+
+
 def _bolt_answers(settings: Settings) -> bool:
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+    from kg.driver import RATE_LIMITED
 
     try:
         with GraphDatabase.driver(
@@ -259,7 +302,12 @@ def _bolt_answers(settings: Settings) -> bool:
         return True
     except AuthError as exc:
         raise Neo4jServerError(f"Neo4j answers but rejects the password in {settings.password_file}: {exc}") from exc
-    except (ServiceUnavailable, Neo4jError, OSError):
+    except Neo4jError as exc:
+        if exc.code == RATE_LIMITED:
+            raise Neo4jServerError(f"Neo4j answers but refuses logins for a while after too many wrong passwords "
+                                   f"({RATE_LIMITED}); try again in a few seconds.") from exc
+        return False
+    except (ServiceUnavailable, OSError):
         return False
 
 
@@ -284,15 +332,14 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
     current = status(settings)
     if current.running:
         return current
-    if current.pid is None and port_open(settings.bolt_port):
-        raise Neo4jServerError(
-            f"Port {settings.bolt_port} is taken by another process; stop it or set TIPKG_BOLT_PORT."
-        )
+    if current.pid is None:
+        _check_ports_free(settings)
     lib = install(settings)
     write_conf(settings)
     password = ensure_password(settings)
     _set_initial_password(settings, password)
     p = _paths(settings)
+    log_start = p["console"].stat().st_size if p["console"].exists() else 0
     if current.pid is None:
         cmd = [
             "java", f"-Xmx{settings.neo4j_heap}", *JAVA_OPTS, "-cp", f"{lib}/*",
@@ -313,7 +360,13 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
             p["pid"].unlink(missing_ok=True)
-            raise Neo4jServerError(f"Neo4j exited during start-up; see {p['console']}:\n{_tail(p['console'])}")
+            raise Neo4jServerError(f"Neo4j exited during start-up: {startup_cause(p['console'], log_start)} "
+                                   f"(full log: {p['console']})")
+        cause = startup_cause(p["console"], log_start, fatal_only=True)
+        if cause:
+            # It logs why and then takes ~10 s more to shut itself down; no need to wait for that.
+            stop(settings, timeout=20)
+            raise Neo4jServerError(f"Neo4j failed to start: {cause} (full log: {p['console']})")
         if port_open(settings.bolt_port) and port_open(settings.http_port) and _bolt_answers(settings):
             return status(settings)
         time.sleep(0.5)
@@ -339,8 +392,34 @@ def stop(settings: Settings, timeout: float = 60.0) -> bool:
     return True
 
 
-def _tail(path: Path, n: int = 15) -> str:
+_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}\s+[A-Z]+\s+")
+_STARTUP_FAILED = re.compile(r"^\S+ \S+\s+ERROR\s+Failed to start Neo4j")
+
+
+def startup_cause(console_log: Path, offset: int = 0, fatal_only: bool = False) -> str | None:
+    """The one line of this start's console output that says why Neo4j did not come up, without the
+    Java frames around it. With fatal_only, only a 'Failed to start' error counts (None until then)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+        with open(console_log, "rb") as fh:
+            fh.seek(offset)
+            lines = fh.read().decode("utf-8", "replace").splitlines()
     except FileNotFoundError:
-        return "(no log)"
+        return None if fatal_only else "it wrote no log"
+    if fatal_only:
+        failed = [ln for ln in lines if _STARTUP_FAILED.match(ln)]
+        return _LOG_PREFIX.sub("", failed[0]).strip() if failed else None
+    return failure_cause(lines)
+
+
+def failure_cause(lines: list[str]) -> str:
+    """The line of a Neo4j or Java failure that says why: its first logged ERROR, else the innermost
+    'Caused by:', else what is left once the stack frames are dropped."""
+    errors = [ln for ln in lines if re.match(r"^\S+ \S+\s+ERROR\s", ln)]
+    if errors:
+        return _LOG_PREFIX.sub("", errors[0]).strip()
+    causes = [ln for ln in lines if ln.startswith("Caused by:")]
+    if causes:
+        return causes[-1].removeprefix("Caused by:").strip()
+    # A JVM that never started Neo4j (bad heap size, missing class) prints its reason on its own lines.
+    text = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith(("at ", "... "))]
+    return " ".join(text[-3:]) if text else "it printed nothing"

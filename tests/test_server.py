@@ -262,3 +262,60 @@ def test_community_has_no_roles_to_limit_a_reader(graph, neo4j_settings):
     with graph._driver.session(database="system") as session, pytest.raises(ClientError) as refused:
         session.run(CREATE_ROLE).consume()
     assert refused.value.code == "Neo.ClientError.Statement.UnsupportedAdministrationCommand"
+
+
+def test_a_failed_start_says_why_in_one_line(fresh_server):
+    settings, _ = fresh_server
+    server.stop(settings)
+    bad = settings.model_copy(update={"neo4j_pagecache": "lots"})
+    with pytest.raises(server.Neo4jServerError) as failed:
+        server.start(bad)
+    message = str(failed.value)
+    assert "Neo4j exited during start-up" in message and "'lots' is not a valid size" in message
+    assert "\n" not in message and "\tat " not in message
+
+
+def test_a_port_clash_during_start_names_the_cause(fresh_server):
+    """A port that passes the check (bound by another process, not yet listening) but that Neo4j
+    cannot bind: the cause is read from console.log as soon as Neo4j logs it."""
+    settings, _ = fresh_server
+    server.stop(settings)
+    blocker = socket.socket()  # no SO_REUSEADDR: nobody else may bind the port
+    blocker.bind(("127.0.0.1", settings.http_port))
+    try:
+        with pytest.raises(server.Neo4jServerError) as failed:
+            server.start(settings)
+    finally:
+        blocker.close()
+    message = str(failed.value)
+    assert f"127.0.0.1:{settings.http_port} is already in use" in message and "\n" not in message
+    assert not server.status(settings).pid  # it was stopped, not left to linger
+
+
+def test_the_same_port_twice_is_refused(tmp_path):
+    port = _free_port()
+    settings = make_settings(tmp_path, neo4j_uri=None, neo4j_password=None, bolt_port=port, http_port=port)
+    with pytest.raises(server.Neo4jServerError, match="TIPKG_BOLT_PORT and TIPKG_HTTP_PORT are both"):
+        server.start(settings)
+
+
+@pytest.mark.parametrize("which", ["bolt_port", "http_port"])
+def test_a_taken_port_is_named_before_starting(tmp_path, which):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    ports = {"bolt_port": _free_port(), "http_port": _free_port(), which: port}
+    settings = make_settings(tmp_path, neo4j_uri=None, neo4j_password=None, **ports)
+    try:
+        t = time.perf_counter()
+        with pytest.raises(server.Neo4jServerError) as failed:
+            server.start(settings)
+        assert time.perf_counter() - t < 5  # no 20 s wait for a server that cannot bind
+        message = str(failed.value)
+        name, variable = ("Bolt", "TIPKG_BOLT_PORT") if which == "bolt_port" else ("HTTP", "TIPKG_HTTP_PORT")
+        assert f"{name} port {port} is taken" in message and variable in message
+        assert f"pid {os.getpid()}" in message  # who holds it, when it can be seen
+        assert not (settings.neo4j_home / "run" / "neo4j.pid").exists()
+    finally:
+        taken.close()
