@@ -7,6 +7,7 @@ instance (the user's, a test session's) has its own conf/data/logs folder under 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.readonly import READER_PROCEDURES
 from kg.settings import Settings
 
 POM = Path(__file__).resolve().parent / "server" / "pom.xml"
@@ -32,6 +34,18 @@ JAVA_OPTS = [
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED",
 ]
+
+
+# dbms.security.procedures.allowlist: Neo4j 5.26 applies it to plugin procedures and functions only
+# (built-ins such as dbms.listConfig stay callable; checked against the server), so it is what keeps
+# an apoc or gds jar dropped into plugins/ from loading anything but these. Extend it when the
+# project's own Cypher calls a new procedure.
+PROJECT_PROCEDURES = ("db.awaitIndexes", "db.index.fulltext.queryNodes")
+BROWSER_PROCEDURES = ("dbms.components", "dbms.clientConfig", "dbms.showCurrentUser")  # its connect handshake
+PROCEDURE_ALLOWLIST = tuple(dict.fromkeys(PROJECT_PROCEDURES + READER_PROCEDURES + BROWSER_PROCEDURES))
+
+_SIZE = re.compile(r"(\d+)([kmg]?)", re.IGNORECASE)
+_UNIT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
 class Neo4jServerError(RuntimeError):
@@ -91,10 +105,33 @@ def install(settings: Settings, quiet: bool = True) -> Path:
     return lib
 
 
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def _transaction_memory_limit(heap: str) -> str | None:
+    """Half the heap: one runaway query is stopped while the others (the UI's askers) still have room.
+    The largest transactions the project writes (500-row batches, delete_everything's 20,000-entity
+    chunks) need far less. None when the heap size is in a form this does not read."""
+    match = _SIZE.fullmatch(heap.strip())
+    if not match:
+        return None
+    return f"{int(match.group(1)) * _UNIT[match.group(2).lower()] // 2 // (1 << 20)}m"
+
+
 def write_conf(settings: Settings) -> Path:
     p = _paths(settings)
+    _private_dir(settings.neo4j_home)  # holds the password file, the auth store and the graph
     for key in ("conf", "data", "logs", "run"):
-        p[key].mkdir(parents=True, exist_ok=True)
+        _private_dir(p[key])
+    memory = _transaction_memory_limit(settings.neo4j_heap)
     conf = "\n".join(
         [
             "# Written by tipkg (kg/server.py); edits are overwritten on start.",
@@ -114,13 +151,20 @@ def write_conf(settings: Settings) -> Path:
             f"server.directories.logs={p['logs']}",
             f"server.directories.run={p['run']}",
             f"server.directories.import={settings.neo4j_home / 'import'}",
+            # LOAD CSV can read neither files nor any address (this setting also covers https and ftp).
             "dbms.security.allow_csv_import_from_file_urls=false",
+            "internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0",
+            f"dbms.security.procedures.allowlist={','.join(PROCEDURE_ALLOWLIST)}",
+            # No server-wide db.transaction.timeout: ingest writes may run long. The read path sets
+            # its own per-transaction timeout (kg.driver); checking every 500 ms stops it close to that.
+            "db.transaction.monitor.check.interval=500ms",
+            *([f"db.memory.transaction.max={memory}"] if memory else []),
             "db.tx_log.rotation.retention_policy=2 files",
             "",
         ]
     )
     path = p["conf"] / "neo4j.conf"
-    path.write_text(conf + "\n")
+    _write_private(path, conf + "\n")
     return path
 
 
@@ -129,13 +173,11 @@ def ensure_password(settings: Settings) -> str:
     pw_file = settings.password_file
     if pw_file.exists():
         return pw_file.read_text().strip()
-    pw_file.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(pw_file.parent)
     password = secrets.token_urlsafe(18)
     while password.startswith("-"):  # neo4j-admin would read it as an option and refuse to start
         password = secrets.token_urlsafe(18)
-    fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(password + "\n")
+    _write_private(pw_file, password + "\n")
     return password
 
 
@@ -147,14 +189,28 @@ def _java_env(settings: Settings) -> dict[str, str]:
 
 
 def _set_initial_password(settings: Settings, password: str) -> None:
+    """Write the auth store before the first start. The password never goes on a command line (any
+    local user can read /proc/PID/cmdline): the admin tool's argument parser reads `@FILE` as the
+    arguments written in that file, and the 0600 password file holds exactly the password."""
     auth_ini = _paths(settings)["data"] / "dbms" / "auth.ini"
     system_db = _paths(settings)["data"] / "databases" / "system"
+    if auth_ini.exists():
+        os.chmod(auth_ini, 0o600)  # an install from before it was written private
     if auth_ini.exists() or system_db.exists():
         return
-    cmd = ["java", "-cp", f"{lib_dir(settings)}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_java_env(settings))
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", password):
+        # The @FILE reader splits at spaces and takes quotes and '#' as syntax; a generated password
+        # never has them.
+        raise Neo4jServerError(f"The password in {settings.password_file} may hold only letters, digits, '_' "
+                               f"and '-' (not first); delete the file to have one generated.")
+    cmd = ["java", "-cp", f"{lib_dir(settings)}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password",
+           f"@{settings.password_file}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_java_env(settings), umask=0o077)
     if proc.returncode != 0:
-        raise Neo4jServerError(f"Setting the initial Neo4j password failed:\n{proc.stderr[-2000:]}")
+        raise Neo4jServerError("Setting the initial Neo4j password failed: "
+                               + failure_cause((proc.stderr or proc.stdout).splitlines()))
+    if auth_ini.exists():
+        os.chmod(auth_ini, 0o600)
 
 
 def _read_pid(settings: Settings) -> int | None:
@@ -192,9 +248,51 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
+def _listener(port: int) -> str | None:
+    """Which process listens on the port ('pid 123, java'), when this user may see it."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as fh:
+                rows = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if len(f) > 9 and f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{f[9]}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                return f"pid {proc.name}, {(proc / 'comm').read_text().strip()}"
+        except OSError:
+            continue
+    return None
+
+
+def _check_ports_free(settings: Settings) -> None:
+    if settings.bolt_port == settings.http_port:
+        raise Neo4jServerError(f"TIPKG_BOLT_PORT and TIPKG_HTTP_PORT are both {settings.bolt_port}; give them "
+                               f"different ports.")
+    # A connect, not a bind: a bind also fails for the closing connections of a server stopped a moment
+    # ago, which a starting Neo4j binds past.
+    for name, port, variable in (("Bolt", settings.bolt_port, "TIPKG_BOLT_PORT"),
+                                 ("HTTP", settings.http_port, "TIPKG_HTTP_PORT")):
+        if port_open(port):
+            holder = _listener(port)
+            raise Neo4jServerError(f"Neo4j cannot start: its {name} port {port} is taken by another process"
+                                   f"{f' ({holder})' if holder else ''}; stop it or set {variable}.")
+
+
 def _bolt_answers(settings: Settings) -> bool:
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+    from kg.driver import RATE_LIMITED
 
     try:
         with GraphDatabase.driver(
@@ -204,7 +302,12 @@ def _bolt_answers(settings: Settings) -> bool:
         return True
     except AuthError as exc:
         raise Neo4jServerError(f"Neo4j answers but rejects the password in {settings.password_file}: {exc}") from exc
-    except (ServiceUnavailable, Neo4jError, OSError):
+    except Neo4jError as exc:
+        if exc.code == RATE_LIMITED:
+            raise Neo4jServerError(f"Neo4j answers but refuses logins for a while after too many wrong passwords "
+                                   f"({RATE_LIMITED}); try again in a few seconds.") from exc
+        return False
+    except (ServiceUnavailable, OSError):
         return False
 
 
@@ -229,27 +332,27 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
     current = status(settings)
     if current.running:
         return current
-    if current.pid is None and port_open(settings.bolt_port):
-        raise Neo4jServerError(
-            f"Port {settings.bolt_port} is taken by another process; stop it or set TIPKG_BOLT_PORT."
-        )
+    if current.pid is None:
+        _check_ports_free(settings)
     lib = install(settings)
     write_conf(settings)
     password = ensure_password(settings)
     _set_initial_password(settings, password)
     p = _paths(settings)
+    log_start = p["console"].stat().st_size if p["console"].exists() else 0
     if current.pid is None:
         cmd = [
             "java", f"-Xmx{settings.neo4j_heap}", *JAVA_OPTS, "-cp", f"{lib}/*",
             "org.neo4j.server.CommunityEntryPoint",
             f"--home-dir={settings.neo4j_home}", f"--config-dir={p['conf']}", "--console-mode",
         ]
-        with open(p["console"], "ab") as log:
+        with os.fdopen(os.open(p["console"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=_java_env(settings), start_new_session=True,  # outlives the CLI that started it
+                umask=0o077,  # the store, the logs and the auth data it writes are the owner's alone
             )
-        p["pid"].write_text(str(proc.pid))
+        _write_private(p["pid"], str(proc.pid))
         pid = proc.pid
     else:
         pid = current.pid
@@ -257,7 +360,13 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
             p["pid"].unlink(missing_ok=True)
-            raise Neo4jServerError(f"Neo4j exited during start-up; see {p['console']}:\n{_tail(p['console'])}")
+            raise Neo4jServerError(f"Neo4j exited during start-up: {startup_cause(p['console'], log_start)} "
+                                   f"(full log: {p['console']})")
+        cause = startup_cause(p["console"], log_start, fatal_only=True)
+        if cause:
+            # It logs why and then takes ~10 s more to shut itself down; no need to wait for that.
+            stop(settings, timeout=20)
+            raise Neo4jServerError(f"Neo4j failed to start: {cause} (full log: {p['console']})")
         if port_open(settings.bolt_port) and port_open(settings.http_port) and _bolt_answers(settings):
             return status(settings)
         time.sleep(0.5)
@@ -283,8 +392,34 @@ def stop(settings: Settings, timeout: float = 60.0) -> bool:
     return True
 
 
-def _tail(path: Path, n: int = 15) -> str:
+_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}\s+[A-Z]+\s+")
+_STARTUP_FAILED = re.compile(r"^\S+ \S+\s+ERROR\s+Failed to start Neo4j")
+
+
+def startup_cause(console_log: Path, offset: int = 0, fatal_only: bool = False) -> str | None:
+    """The one line of this start's console output that says why Neo4j did not come up, without the
+    Java frames around it. With fatal_only, only a 'Failed to start' error counts (None until then)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+        with open(console_log, "rb") as fh:
+            fh.seek(offset)
+            lines = fh.read().decode("utf-8", "replace").splitlines()
     except FileNotFoundError:
-        return "(no log)"
+        return None if fatal_only else "it wrote no log"
+    if fatal_only:
+        failed = [ln for ln in lines if _STARTUP_FAILED.match(ln)]
+        return _LOG_PREFIX.sub("", failed[0]).strip() if failed else None
+    return failure_cause(lines)
+
+
+def failure_cause(lines: list[str]) -> str:
+    """The line of a Neo4j or Java failure that says why: its first logged ERROR, else the innermost
+    'Caused by:', else what is left once the stack frames are dropped."""
+    errors = [ln for ln in lines if re.match(r"^\S+ \S+\s+ERROR\s", ln)]
+    if errors:
+        return _LOG_PREFIX.sub("", errors[0]).strip()
+    causes = [ln for ln in lines if ln.startswith("Caused by:")]
+    if causes:
+        return causes[-1].removeprefix("Caused by:").strip()
+    # A JVM that never started Neo4j (bad heap size, missing class) prints its reason on its own lines.
+    text = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith(("at ", "... "))]
+    return " ".join(text[-3:]) if text else "it printed nothing"

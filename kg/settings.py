@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     neo4j_start_timeout_s: float = 90.0
     # Bolt connect timeout: a Neo4j that is down must be reported within ~2 s.
     neo4j_connect_timeout_s: float = 2.0
+    # The longest a query from outside (`tipkg cypher`, run_untrusted) may run before the server stops
+    # it. The project's own reads and ingest writes have no such limit.
+    query_timeout_s: float = Field(default=10.0, gt=0)
 
     chroma_host: str | None = None
     chroma_path: Path | None = None  # default: <home>/chroma

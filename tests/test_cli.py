@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
+import threading
+import time
+
+import pytest
 
 
 def test_ask_batch_jsonl(built_corpus, tmp_path):
@@ -64,3 +69,111 @@ def test_a_secret_setting_is_named_but_its_value_never_shown():
         line = _setting_problem({"loc": (name,), "input": "hunter2", "msg": "bad"})
         assert "hunter2" not in line and line.endswith(": bad")
     assert _setting_problem({"loc": ("ui_port",), "input": "abc", "msg": "bad"}) == "TIPKG_UI_PORT='abc': bad"
+
+
+# -- exit codes and one-line failures ----------------------------------------------------------------
+
+PROBE_USER = "tipkg_probe"
+CREATE_PROBE_USER = "CREATE OR REPLACE USER tipkg_probe SET PASSWORD $password CHANGE NOT REQUIRED"
+DROP_PROBE_USER = "DROP USER tipkg_probe IF EXISTS"
+
+
+def _run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True,
+                          env=dict(os.environ, **env), timeout=300)
+
+
+def _one_clean_line(proc: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def probe_user(neo4j_settings, graph):
+    """A user of its own, so that wrong passwords and the rate limit they trigger never lock out the
+    user every other test logs in as."""
+    if not neo4j_settings.managed_neo4j:
+        pytest.skip("external test Neo4j: users are not ours to create")
+    with graph._driver.session(database="system") as session:
+        session.run(CREATE_PROBE_USER, password=secrets.token_urlsafe(18)).consume()
+    yield dict(NEO4J_URI=neo4j_settings.bolt_uri, NEO4J_USER=PROBE_USER, NEO4J_PASSWORD="wrong-password")
+    with graph._driver.session(database="system") as session:
+        session.run(DROP_PROBE_USER).consume()
+
+
+def test_doctor_with_a_wrong_password_is_one_line(probe_user, tmp_path):
+    proc = _run_cli("doctor", TIPKG_HOME=str(tmp_path), TIPKG_CHROMA_PATH=str(tmp_path / "chroma"), **probe_user)
+    assert proc.returncode == 1
+    assert f"rejected the credentials for user '{PROBE_USER}'" in _one_clean_line(proc)
+
+
+class _WrongLogins(threading.Thread):
+    """Logs in with a wrong password again and again: Neo4j locks the user for auth_lock_time after
+    auth_max_failed_attempts, and the next wrong attempt after the lock locks it again."""
+
+    def __init__(self, uri: str):
+        super().__init__(daemon=True)
+        self.uri, self.done = uri, threading.Event()
+
+    def run(self):
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import Neo4jError
+
+        while not self.done.is_set():
+            with GraphDatabase.driver(self.uri, auth=(PROBE_USER, "wrong-password")) as drv:
+                try:
+                    drv.verify_connectivity()
+                except Neo4jError:
+                    pass
+            time.sleep(0.02)
+
+
+@pytest.mark.parametrize("command", [["ingest", "{corpus}"], ["doctor"]])
+def test_the_login_rate_limit_is_one_line(probe_user, neo4j_settings, tmp_path, command):
+    from kg.driver import Graph, Neo4jUnavailable
+
+    hammer = _WrongLogins(neo4j_settings.bolt_uri)
+    hammer.start()
+    try:
+        bad = neo4j_settings.model_copy(update={"neo4j_user": PROBE_USER, "neo4j_password": "wrong-password",
+                                                "neo4j_uri": neo4j_settings.bolt_uri})
+        deadline = time.monotonic() + 30
+        while True:  # until the hammer has locked the user
+            with Graph(bad) as g, pytest.raises(Neo4jUnavailable) as refused:
+                g.read("RETURN 1")
+            if "too many wrong passwords" in str(refused.value) or time.monotonic() > deadline:
+                break
+        assert "AuthenticationRateLimit" in str(refused.value)
+        args = [a.replace("{corpus}", str(neo4j_settings.corpus_dir)) for a in command]
+        for _ in range(3):  # a run can land in the instant between a lock's end and the next one
+            proc = _run_cli(*args, TIPKG_HOME=str(tmp_path), TIPKG_CHROMA_PATH=str(tmp_path / "chroma"), **probe_user)
+            line = _one_clean_line(proc)
+            assert proc.returncode == 1
+            if "too many wrong passwords" in line:
+                break
+        assert "AuthenticationRateLimit" in line
+    finally:
+        hammer.done.set()
+        hammer.join()
+
+
+def test_ask_exit_codes_with_the_json_still_printed(built_corpus, tmp_path):
+    settings, _ = built_corpus
+    env = dict(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.password(),
+               TIPKG_CHROMA_PATH=str(settings.chroma_dir), TIPKG_CHROMA_COLLECTION=settings.chroma_collection)
+    empty = _run_cli("ask", "--json", "   ", **env)
+    assert empty.returncode == 2
+    assert json.loads(empty.stdout)["error"] and "empty" in json.loads(empty.stdout)["answer"]
+    down = dict(env, NEO4J_URI="bolt://127.0.0.1:1")
+    single = _run_cli("ask", "--json", "What tier is Burma?", **down)
+    assert single.returncode == 1
+    answer = json.loads(single.stdout)
+    assert answer["abstained"] and "not reachable" in answer["error"]
+    qa = tmp_path / "q.jsonl"
+    qa.write_text(json.dumps({"id": "a", "question": "What tier is Burma?"}) + "\n")
+    batch = _run_cli("ask", "--json", "--batch", str(qa), **down)
+    assert batch.returncode == 1 and json.loads(batch.stdout)["id"] == "a"
+    human = _run_cli("ask", "What tier is Burma?", **down)
+    assert human.returncode == 1 and "not reachable" in human.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import typing
 from pathlib import Path
@@ -17,6 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kg.settings import Settings
+
+# The driver logs each retry as a warning, which Python prints to stderr when nothing configures logging:
+# a failure would get those lines around the one line that says what is wrong.
+logging.getLogger("neo4j").setLevel(logging.ERROR)
 
 app = typer.Typer(help="Knowledge graph and cited answers over the 2024 TIP Report.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run the project's own Neo4j server.", no_args_is_help=True)
@@ -115,11 +120,13 @@ def cypher(
     limit: int = typer.Option(1000, help="At most this many rows."),
 ) -> None:
     """Run a read-only Cypher query (writes are refused)."""
-    from kg.driver import Graph, Neo4jUnavailable, QueryRefused
+    from kg.driver import Graph, Neo4jUnavailable, QueryRefused, QueryTimeout
 
     try:
         with Graph(_settings()) as g:
             rows = g.run_untrusted(query, limit=limit)
+    except QueryTimeout as exc:
+        _fail(str(exc))
     except QueryRefused as exc:
         _fail(f"query refused: {exc}", code=2)
     except Neo4jUnavailable as exc:
@@ -164,13 +171,18 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     batch: Path | None = typer.Option(None, help="A JSONL file of {id, question}; writes JSONL to stdout."),
 ) -> None:
-    """Answer a question with cited passages, or say the sources don't."""
+    """Answer a question with cited passages, or say the sources don't.
+
+    Exit code 2 when the question is not one (empty, too long), 1 when it could not be answered (Neo4j or
+    Chroma down); the answer is printed either way. With --batch, 1 when any question could not be
+    answered (a bad question is reported in its own row)."""
     from retrieval.agent import Agent
 
     s = _settings()
     if batch is None and question is None:
         _fail("give a question, or --batch FILE.jsonl")
     agent = Agent(s, mode=mode)
+    failed = False
     try:
         if batch is not None:
             for line_no, line in enumerate(batch.read_text().splitlines(), 1):
@@ -183,16 +195,25 @@ def ask(
                 result = agent.ask(str(item.get("question", "")))
                 out = {"id": item.get("id"), **result.model_dump(mode="json")}
                 print(json.dumps(out, ensure_ascii=False), flush=True)
+                failed = failed or (result.error is not None and not _bad_question(result))
+            if failed:
+                raise typer.Exit(1)
             return
         result = agent.ask(question or "")
     finally:
         agent.close()
     if as_json:
         print(result.model_dump_json(indent=2))
-        return
-    from ui.render import print_answer
+    else:
+        from ui.render import print_answer
 
-    print_answer(console, result)
+        print_answer(console, result)
+    if result.error is not None:
+        raise typer.Exit(2 if _bad_question(result) else 1)
+
+
+def _bad_question(result) -> bool:
+    return result.shape == "invalid"
 
 
 @eval_app.callback()
@@ -249,8 +270,12 @@ def eval_compare(run_a: Path, run_b: Path) -> None:
 def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what disagrees.")) -> None:
     """Check that the graph and the vector index agree."""
     from ingest.doctor import check_stores
+    from kg.driver import Neo4jUnavailable
 
-    report = check_stores(_settings(), repair=repair, console=console)
+    try:
+        report = check_stores(_settings(), repair=repair, console=console)
+    except Neo4jUnavailable as exc:
+        _fail(str(exc))
     if report.problems and not repair:
         raise typer.Exit(1)
 
