@@ -16,6 +16,8 @@ from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, Session
 from kg.readonly import UnsafeQueryError, check_read_only
 from kg.settings import Settings
 
+DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+
 
 class Neo4jUnavailable(RuntimeError):
     """Neo4j cannot be reached: the message says where and how to fix it."""
@@ -40,6 +42,9 @@ class Graph:
             password = settings.password()
         except RuntimeError as exc:
             raise Neo4jUnavailable(str(exc)) from exc
+        # The URI's scheme picks the driver: bolt:// one server; neo4j:// routing (a cluster, or one server
+        # that routes to itself); +s (Aura) and +ssc add TLS. No TLS options are passed here because the
+        # driver refuses them beside a +s/+ssc scheme.
         self._driver = GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, password),
@@ -109,3 +114,9 @@ class Graph:
             raise Neo4jUnavailable(f"Neo4j rejected the credentials for user '{self.settings.neo4j_user}'.") from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise _unavailable(self.settings, exc) from exc
+        except ClientError as exc:
+            if exc.code == DATABASE_NOT_FOUND:  # a misspelt TIPKG_NEO4J_DATABASE is a setting to fix, not a bug
+                raise Neo4jUnavailable(
+                    f"Neo4j at {self.settings.bolt_uri} has no database '{self.database}' "
+                    f"(TIPKG_NEO4J_DATABASE; Community has only 'neo4j').") from exc
+            raise
