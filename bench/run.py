@@ -134,6 +134,8 @@ def default_corpus(settings: Settings) -> dict:
                              "askers": 20, "questions_each": 50, "wall_s": round(wall, 1),
                              "throughput_qps": round(1000 / wall, 1)}
     out["concurrent_http"] = http_load(settings, agent, qs)
+    out["concurrent_http"]["ratio_to_api"] = round(
+        out["concurrent_http"]["throughput_qps"] / out["concurrent_api"]["throughput_qps"], 2)
     out["llm"] = llm_timings(settings, agent)
     agent.close()
     return out
@@ -153,9 +155,10 @@ def warm_latency(agent, qs: list[str], passes: int = 2) -> dict:
     return pct(lat)
 
 
-def http_load(settings: Settings, agent, qs: list[str]) -> dict:
-    """The same load through the Gradio HTTP endpoint (what a browser uses)."""
-    from gradio_client import Client
+def http_load(settings: Settings, agent, qs: list[str], askers: int = 20, each: int = 50) -> dict:
+    """The same load through the Gradio HTTP endpoint (what a browser uses), served the way `tipkg ui`
+    serves it (ui.app.launch, TIPKG_UI_CONCURRENCY), the askers in a process of their own."""
+    import tempfile
 
     from ui.app import build_app, launch
 
@@ -164,26 +167,18 @@ def http_load(settings: Settings, agent, qs: list[str]) -> dict:
     app = build_app(s, agent)
     launch(app, s)
     try:
-        def asker(k: int) -> tuple[list[float], int]:
-            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-            times, errors = [], 0
-            for i in range(50):
-                q = qs[(k * 7 + i) % len(qs)]
-                t = time.perf_counter()
-                try:
-                    result = client.predict(q, "default", api_name="/ask")
-                    errors += "answer-box" not in str(result[0])
-                except Exception:  # noqa: BLE001 - counted, not raised
-                    errors += 1
-                times.append((time.perf_counter() - t) * 1000)
-            return times, errors
-
-        t = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            res = list(pool.map(asker, range(20)))
-        wall = time.perf_counter() - t
-        return {**pct([x for r in res for x in r[0]]), "errors": sum(r[1] for r in res), "askers": 20,
-                "questions_each": 50, "wall_s": round(wall, 1), "throughput_qps": round(1000 / wall, 1)}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(qs, fh)
+        proc = subprocess.run([sys.executable, "-m", "bench.http_clients", f"http://127.0.0.1:{port}/", str(askers),
+                               str(each), fh.name], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=3600)
+        os.unlink(fh.name)
+        if proc.returncode != 0:
+            raise RuntimeError(f"HTTP askers failed:\n{proc.stderr[-3000:]}")
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        wall = res["wall_s"]
+        return {**pct(res["times_ms"]), "errors": res["errors"], "askers": askers, "questions_each": each,
+                "wall_s": round(wall, 1), "throughput_qps": round(askers * each / wall, 1),
+                "ui_concurrency": s.ui_concurrency}
     finally:
         app.close()
 
@@ -242,6 +237,9 @@ def write(results: dict) -> None:
         lines[-1] += (". The bench's Neo4j server used " + "; ".join(
             f"{', '.join(map(str, v))} CPU s during the runs {w} the scale points" for w, v in neo4j.items()) + ".")
     lines.append("")
+    if results.get("serving_created"):
+        lines += [f"The default corpus and cold start sections were measured again at {results['serving_created']} "
+                  "(`TIPKG_BENCH_PARTS=serving`); everything else is from the run above.", ""]
     d = results.get("default_corpus")
     if d:
         lines += ["## Default corpus", "",
@@ -256,6 +254,11 @@ def write(results: dict) -> None:
             c = d[k]
             lines.append(f"| {k.replace('_', ' ')} (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "
                          f"{c['max_ms']} | {c['errors']} |")
+        api, web = d["concurrent_api"], d["concurrent_http"]
+        if "ratio_to_api" in web:
+            lines += ["", f"Throughput at 20 concurrent askers: in-process {api['throughput_qps']} questions/s, "
+                      f"Gradio HTTP {web['throughput_qps']} questions/s: **{web['ratio_to_api']}×** (target 0.7; "
+                      f"UI concurrency {web.get('ui_concurrency')}, askers in a process of their own)."]
         llm = d.get("llm") or {}
         if llm.get("total"):
             lines.append(f"| LLM mode first token | {llm['first_token']['n']} | {llm['first_token']['p50_ms']} | "
@@ -264,6 +267,19 @@ def write(results: dict) -> None:
                          f"{llm['total']['p95_ms']} | {llm['total']['max_ms']} | – |")
         elif llm:
             lines.append(f"\nLLM mode: {llm.get('skipped')}")
+    cold = results.get("cold_start")
+    if cold:
+        lines += ["", "## Cold start (fresh processes)", "",
+                  f"Median of {cold['runs']} runs; load average {cold['load_before']} before, {cold['load_after']} "
+                  "after (2 cores: above 2 the machine was shared).", "",
+                  "| command | median s | runs s | target s |", "|---|---|---|---|"]
+        names = {"urls": "`tipkg urls`", "cypher": "`tipkg cypher` (count countries)",
+                 "ask_graph": "`tipkg ask` graph-answered", "ask_text": "`tipkg ask` text-answered",
+                 "ui_first_answer": "`tipkg ui` to first HTTP answer"}
+        for key, label in names.items():
+            c = cold[key]
+            lines.append(f"| {label} | {c['median_s']} | {', '.join(map(str, c['runs_s']))} | "
+                         f"{c.get('target_s', '–')} |")
     if results.get("scale"):
         lines += ["", "## Scale", "",
                   "| passages | ingest s | ingest passages/s | ratio to raw embedding | Neo4j writes/s | "
@@ -370,6 +386,9 @@ def _plot(results: dict) -> None:
 
 def main() -> None:
     sizes = [int(x) for x in os.environ.get("TIPKG_BENCH_SIZES", "1000,10000,100000").split(",") if x]
+    # TIPKG_BENCH_PARTS=serving: the default corpus (latency, 20-user throughput in-process and over HTTP)
+    # and cold start only, a few minutes instead of the whole bench
+    parts = {p for p in os.environ.get("TIPKG_BENCH_PARTS", "all").split(",") if p}
     settings = bench_settings()
     started = time.perf_counter()
     server.start(settings)
@@ -379,13 +398,29 @@ def main() -> None:
         results = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
                    "sizes": sizes}
-        print("raw embedding throughput…", flush=True)
-        results["raw_embedding"] = raw_embedding(neo4j_pid=server.status(settings).pid)
-        print(f"  {results['raw_embedding']}", flush=True)
+        if parts != {"serving"}:
+            print("raw embedding throughput…", flush=True)
+            results["raw_embedding"] = raw_embedding(neo4j_pid=server.status(settings).pid)
+            print(f"  {results['raw_embedding']}", flush=True)
+        if parts == {"serving"}:
+            # Only the default-corpus section and cold start, merged into the last full run's results
+            # (its scale points and raw runs stay, and say when they were measured).
+            previous = json.loads((RESULTS / "results.json").read_text()) if (RESULTS / "results.json").exists() else {}
+            results = {**previous, **{k: v for k, v in results.items() if k in ("machine",)},
+                       "serving_created": results["created"]}
+            results.setdefault("raw_embedding", {"runs": [], "passages": 0})
         if os.environ.get("TIPKG_BENCH_SKIP_DEFAULT") != "1":
             print("default corpus: latency, concurrency, LLM…", flush=True)
             results["default_corpus"] = default_corpus(settings)
             write(results)
+            print("cold start…", flush=True)
+            from bench.cold_start import cold_start
+
+            results["cold_start"] = cold_start(settings, runs=int(os.environ.get("TIPKG_BENCH_COLD_RUNS", "3")))
+            write(results)
+        if parts == {"serving"}:
+            print((RESULTS / "results.md").read_text())
+            return
         print("scale…", flush=True)
         results["scale"] = []
         for n in sizes:

@@ -25,6 +25,8 @@ from neo4j.exceptions import (
 from kg.readonly import UnsafeQueryError, check_read_only
 from kg.settings import Settings
 
+DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+
 
 class Neo4jUnavailable(RuntimeError):
     """Neo4j cannot be reached: the message says where and how to fix it."""
@@ -83,6 +85,9 @@ class Graph:
             password = settings.password()
         except RuntimeError as exc:
             raise Neo4jUnavailable(str(exc)) from exc
+        # The URI's scheme picks the driver: bolt:// one server; neo4j:// routing (a cluster, or one server
+        # that routes to itself); +s (Aura) and +ssc add TLS. No TLS options are passed here because the
+        # driver refuses them beside a +s/+ssc scheme.
         self._driver = GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, password),
@@ -191,6 +196,10 @@ class Graph:
         except ClientError as exc:
             if exc.code == RATE_LIMITED:
                 raise _login_refused(self.settings, exc) from exc
+            if exc.code == DATABASE_NOT_FOUND:  # a misspelt TIPKG_NEO4J_DATABASE is a setting to fix, not a bug
+                raise Neo4jUnavailable(
+                    f"Neo4j at {self.settings.bolt_uri} has no database '{self.database}' "
+                    f"(TIPKG_NEO4J_DATABASE; Community has only 'neo4j').") from exc
             raise
         except TransientError as exc:  # still failing after the driver's retries
             raise _busy(exc) from exc

@@ -375,6 +375,9 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
 
 def stop(settings: Settings, timeout: float = 60.0) -> bool:
     """Graceful stop (SIGTERM, then SIGKILL after `timeout`). Returns whether it was running."""
+    if not settings.managed_neo4j:
+        # NEO4J_URI names a server someone else runs; a pid file under this home is not its pid
+        raise Neo4jServerError(f"NEO4J_URI is set ({settings.neo4j_uri}): tipkg does not manage that server.")
     pid = _read_pid(settings)
     if pid is None:
         return False

@@ -1,7 +1,7 @@
 """The one settings object. Read once at the edge (CLI, UI, tests) and passed in.
 
 Environment: `TIPKG_*` for everything, plus the standard `NEO4J_URI`, `NEO4J_USER`
-(or `NEO4J_USERNAME`) and `NEO4J_PASSWORD`. Setting `NEO4J_URI` means "use that server":
+(or `NEO4J_USERNAME`), `NEO4J_PASSWORD` and `NEO4J_DATABASE`. Setting `NEO4J_URI` means "use that server":
 the project then never starts or stops a Neo4j of its own.
 """
 
@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "TIPKG_NEO4J_PASSWORD")
     )
-    neo4j_database: str = "neo4j"
+    # A named database (Enterprise, Aura, clusters); Community has one user database, `neo4j` by default.
+    neo4j_database: str = Field(
+        default="neo4j", validation_alias=AliasChoices("TIPKG_NEO4J_DATABASE", "NEO4J_DATABASE")
+    )
     neo4j_version: str = "5.26.30"
     neo4j_browser_version: str = "5.24.0"
     bolt_port: int = 7687
@@ -49,6 +52,13 @@ class Settings(BaseSettings):
     chroma_path: Path | None = None  # default: <home>/chroma
     chroma_port: int = 8000
     chroma_collection: str = "tipkg_passages"
+    # A Chroma server behind token auth: the token is sent as `Authorization: Bearer <token>`, or bare in
+    # `X-Chroma-Token` when that header is named (Chroma's two token transports). Never logged or shown.
+    chroma_token: SecretStr | None = None
+    chroma_token_header: str = "Authorization"
+    chroma_ssl: bool = False  # https to the Chroma server
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
 
     corpus_dir: Path = PROJECT_ROOT / "data" / "corpus"
     tiers_csv: Path = PROJECT_ROOT / "data" / "tip_2024_tiers.csv"
@@ -59,6 +69,10 @@ class Settings(BaseSettings):
 
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
+    # Questions one UI process answers at once (Gradio's queue). Answering is CPU-bound Python under one
+    # GIL: more concurrent events only interleave the same work and add switching, fewer leave the
+    # Neo4j/Chroma round trips unoverlapped. Measured in `make bench` (HTTP vs in-process at 20 users).
+    ui_concurrency: int = Field(default=4, ge=1)
 
     # The cross-encoder reranks the reader's candidate sentences; off, the bi-encoder's cosine stands in
     # (for measuring what the reranker adds).
@@ -75,6 +89,15 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
+
+    @field_validator("chroma_token_header")
+    @classmethod
+    def _token_header(cls, header: str) -> str:
+        # the two transports Chroma's token auth knows; anything else would be silently ignored by it
+        for known in ("Authorization", "X-Chroma-Token"):
+            if header.lower() == known.lower():
+                return known
+        raise ValueError("is 'Authorization' (Bearer token) or 'X-Chroma-Token'")
 
     @field_validator("chroma_collection")
     @classmethod

@@ -127,3 +127,43 @@ def _limit_torch_threads(n: int) -> None:
     import torch
 
     torch.set_num_threads(n)
+
+
+class LazyEmbedder:
+    """An Embedder made on the first embed, so a process that never embeds (a question a graph template
+    answers, `tipkg cypher`) never imports torch or loads the model: about 5 s of a cold `tipkg ask`.
+    The model's presence is still checked at once (cheap, no torch), so a missing wheel fails early."""
+
+    name = MODEL_NAME
+
+    def __init__(self, **kwargs):
+        self.path = model_path()
+        self._kwargs = kwargs
+        self._model: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def get(self) -> Embedder:
+        if self._model is None:
+            with self._lock:  # two first questions at once must not load two models
+                if self._model is None:
+                    self._model = Embedder(**self._kwargs)
+        return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.get().embed(texts)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.get().embed_one(text)
+
+    def close(self) -> None:
+        if self._model is not None:
+            self._model.close()
+
+    def __getattr__(self, attr: str):  # anything else an Embedder has (workers, worker_cpu_seconds, ...)
+        if attr.startswith("_"):  # copy/pickle probe before __init__ ran: never load a model for that
+            raise AttributeError(attr)
+        return getattr(self.get(), attr)

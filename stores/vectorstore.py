@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import SecretStr
 
 from kg.settings import Settings
 
@@ -30,14 +31,28 @@ class VectorHit:
     metadata: dict
 
 
+TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"
+
+
+def _auth(settings: Settings) -> dict:
+    """Chroma's own token client provider, so the header is exactly what its token-auth servers expect."""
+    if settings.chroma_token is None:
+        return {}
+    token = settings.chroma_token
+    return {"chroma_client_auth_provider": TOKEN_PROVIDER,
+            "chroma_client_auth_credentials": token.get_secret_value() if isinstance(token, SecretStr) else str(token),
+            "chroma_auth_token_transport_header": settings.chroma_token_header}
+
+
 def _client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False, **_auth(settings))
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                                       tenant=settings.chroma_tenant, database=settings.chroma_database,
                                        settings=chroma_settings)
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)

@@ -300,7 +300,7 @@ def serve(settings: Settings, block: bool = True):
 
 def launch(app: gr.Blocks, settings: Settings, block: bool = False):
     """Serve a built app the one way users get it (styles, queue, paths), for `tipkg ui`, tests and bench."""
-    app.queue(default_concurrency_limit=8)
+    app.queue(default_concurrency_limit=settings.ui_concurrency)  # why this number: kg/settings.py ui_concurrency
     return app.launch(server_name=settings.ui_host, server_port=settings.ui_port, prevent_thread_lock=not block,
                       show_error=False, ssr_mode=False, quiet=True, theme=app._tipkg_theme, css=CSS,
                       allowed_paths=[str(settings.runs_dir)], footer_links=[])

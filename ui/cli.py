@@ -61,12 +61,28 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _check_external(s: Settings, what: str) -> None:
+    """Say whether the configured external Neo4j answers (exit 3 when it does not)."""
+    from kg.driver import Graph, Neo4jUnavailable
+
+    try:
+        with Graph(s) as g:
+            g.ping()
+    except Neo4jUnavailable as exc:
+        err.print(f"External Neo4j {s.neo4j_uri} ({what}): {exc}")
+        raise typer.Exit(3) from None
+    console.print(f"External Neo4j {s.neo4j_uri} answers (user {s.neo4j_user}, database {s.neo4j_database}; {what}).")
+
+
 @neo4j_app.command("install")
 def neo4j_install() -> None:
     """Fetch the Neo4j jars into the shared cache (once)."""
     from kg import server
 
     s = _settings()
+    if not s.managed_neo4j:
+        console.print(f"NEO4J_URI is set ({s.neo4j_uri}): no local Neo4j is needed, nothing installed.")
+        return
     try:
         lib = server.install(s)
     except server.Neo4jServerError as exc:
@@ -80,6 +96,11 @@ def neo4j_start() -> None:
     from kg import server
 
     s = _settings()
+    if not s.managed_neo4j:
+        # `make up` runs this step: with a cluster or Aura configured it checks that server answers
+        # instead of failing, and never starts, stops or configures it.
+        _check_external(s, "not started: tipkg does not manage that server")
+        return
     try:
         st = server.start(s)
     except server.Neo4jServerError as exc:
@@ -93,7 +114,11 @@ def neo4j_stop() -> None:
     """Stop the project's Neo4j gracefully."""
     from kg import server
 
-    was = server.stop(_settings())
+    s = _settings()
+    if not s.managed_neo4j:
+        console.print(f"NEO4J_URI is set ({s.neo4j_uri}): tipkg does not manage that server; nothing stopped.")
+        return
+    was = server.stop(s)
     console.print("Neo4j stopped." if was else "Neo4j was not running.")
 
 
@@ -104,7 +129,7 @@ def neo4j_status() -> None:
 
     s = _settings()
     if not s.managed_neo4j:
-        console.print(f"External Neo4j configured: {s.neo4j_uri}")
+        _check_external(s, "external, not managed by tipkg")
         return
     st = server.status(s)
     console.print(f"Neo4j {st.detail}" + (f" (pid {st.pid})" if st.pid else "") + f"; Bolt {st.bolt_uri}; "
