@@ -98,29 +98,3 @@ class DenseScorer:
         q = self.embedder.embed_one(query)
         vectors = self.embedder.embed(texts)
         return [float(self.SCALE * (float(v @ q) - self.CENTRE)) for v in vectors]
-
-
-class LazyReranker:
-    """A Reranker made on the first score: a question a graph template answers never loads onnxruntime."""
-
-    name = MODEL_NAME
-
-    def __init__(self, **kwargs):
-        model_dir()  # a missing package fails at once, not at the first text question
-        self._kwargs = kwargs
-        self._model: Reranker | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def get(self) -> Reranker:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = Reranker(**self._kwargs)
-        return self._model
-
-    def score(self, query: str, texts: list[str]) -> list[float]:
-        return self.get().score(query, texts)
