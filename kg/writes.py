@@ -21,7 +21,8 @@ MATCH (r:Report {key: $report_key})
 UNWIND $rows AS row
 MERGE (d:Document {doc_id: row.doc_id})
 SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
-    d.chars = row.chars, d.complete = false
+    d.chars = row.chars, d.complete = false,
+    d.ingested_at = coalesce(d.ingested_at, datetime())  // when this version of the file first came in
 MERGE (d)-[:COVERS]->(r)
 """
 
