@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.browser_style import post_connect_cmd
 from kg.settings import Settings
 
 POM = Path(__file__).resolve().parent / "server" / "pom.xml"
@@ -116,6 +117,8 @@ def write_conf(settings: Settings) -> Path:
             f"server.directories.import={settings.neo4j_home / 'import'}",
             "dbms.security.allow_csv_import_from_file_urls=false",
             "db.tx_log.rotation.retention_policy=2 files",
+            # Browser applies the shipped style (kg/browser/tipkg.grass) itself each time it connects.
+            f"browser.post_connect_cmd={post_connect_cmd()}",
             "",
         ]
     )
