@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.browser_style import post_connect_cmd
 from kg.readonly import READER_PROCEDURES
 from kg.settings import Settings
 
@@ -160,6 +161,8 @@ def write_conf(settings: Settings) -> Path:
             "db.transaction.monitor.check.interval=500ms",
             *([f"db.memory.transaction.max={memory}"] if memory else []),
             "db.tx_log.rotation.retention_policy=2 files",
+            # Browser applies the shipped style (kg/browser/tipkg.grass) itself each time it connects.
+            f"browser.post_connect_cmd={post_connect_cmd()}",
             "",
         ]
     )

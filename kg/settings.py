@@ -129,7 +129,12 @@ class Settings(BaseSettings):
     def browser_url(self) -> str:
         if not self.managed_neo4j:
             return "(external Neo4j: open its own Browser)"
-        return f"http://localhost:{self.http_port}/browser/"
+        # `dbms=` pre-fills Browser's connect form: bolt://localhost:<port> and the user (the URL's user part)
+        return f"http://localhost:{self.http_port}/browser/?dbms={self.browser_dbms}"
+
+    @property
+    def browser_dbms(self) -> str:
+        return f"bolt://{self.neo4j_user}@localhost:{self.bolt_port}"
 
     @property
     def ui_url(self) -> str:

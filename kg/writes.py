@@ -22,7 +22,8 @@ UNWIND $rows AS row
 MERGE (d:Document {doc_id: row.doc_id})
 SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
     d.chars = row.chars, d.complete = false, d.kind = row.kind, d.subject = row.subject,
-    d.subject_name = row.subject_name
+    d.subject_name = row.subject_name,
+    d.ingested_at = coalesce(d.ingested_at, datetime())  // when this version of the file first came in
 MERGE (d)-[:COVERS]->(r)
 WITH d, row
 // the subject is re-derived each run (the gazetteer may have changed): the old link goes first
