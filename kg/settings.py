@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
+    # The local model's server (llama.cpp's, out of process): loopback only, started by the project.
+    llm_port: int = 47651
+    llm_context: int = 2048
+    llm_threads: int = 2
+    llm_max_tokens: int = 160  # a short answer: at ~12 tokens/s decode on 2 cores, this bounds the wait
+    llm_timeout_s: float = 120.0
+    llm_evidence: int = 8  # evidence sentences in the prompt (6-10: prompt evaluation is ~74 tokens/s here)
 
     @field_validator("chroma_token_header")
     @classmethod
@@ -139,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def ui_url(self) -> str:
         return f"http://{self.ui_host}:{self.ui_port}/"
+
+    @property
+    def llm_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.llm_port}/v1"
 
     @property
     def chroma_dir(self) -> Path:

@@ -21,6 +21,7 @@ class Reason(str, Enum):
     NO_MATCH = "no record in the graph matches"
     UNVERIFIED = "no citation could be verified"
     PART_MISSING = "a part of the question is not answered by the sources"
+    MODEL_ABSTAINED = "LLM mode: the model found no answer in the evidence"
     ERROR = "the system failed"
 
 

@@ -214,9 +214,7 @@ class Agent:
             u = understand(q, self._linker)
             answer = self._answer(u)
             if self.mode == "llm":
-                from retrieval.llm import rewrite_with_llm
-
-                answer = rewrite_with_llm(self, u, answer)
+                answer = self._llm(u, answer)
             answer = self._verify(answer)
         except Neo4jUnavailable as exc:
             self._linker = None  # re-read the entity index once Neo4j is back
@@ -526,6 +524,19 @@ class Agent:
         if not titles:
             return "No passage in the sources is close to this question."
         return "The closest passages are from: " + "; ".join(titles) + "."
+
+    def _llm(self, u: Understanding, answer: Answer) -> Answer:
+        """LLM mode's one entry (retrieval/llm.py): the units the reader ranked for each part, and the
+        graph facts that apply, go to the model; it may only refuse more than the default reader."""
+        from retrieval import llm
+
+        if not llm.applies(answer):
+            return answer
+        parts = decompose(u.question)
+        rows = self._retrieve(u)[0]
+        ranked = [self._read(u, p, rows)[0].scored for p in parts if not p.about_tier]
+        return llm.llm_answer(self, u.question, parts, ranked, llm.applicable_facts(self.tools, self.settings,
+                                                                                  u.entities, answer), answer)
 
     # -- the citation check, for every mode ----------------------------------------------------
     def _verify(self, answer: Answer) -> Answer:

@@ -34,6 +34,17 @@ class RetrievedPassage(BaseModel):
     score: float
 
 
+class LLMTrace(BaseModel):
+    """LLM mode: what the model wrote, what the check kept and dropped (and why), what came of it."""
+
+    provider: str
+    raw: str = ""
+    kept: list[str] = Field(default_factory=list)
+    dropped: list[dict] = Field(default_factory=list)  # {"sentence": ..., "why": ...}
+    outcome: str = ""
+    error: str | None = None
+
+
 class Answer(BaseModel):
     question: str
     answer: str
@@ -47,3 +58,4 @@ class Answer(BaseModel):
     error: str | None = None
     abstain_reason: str | None = None  # why it abstained (retrieval.abstain.Reason), when it did
     answer_type: str | None = None  # what the question asked for (retrieval.answer_types.AnswerType)
+    llm: LLMTrace | None = None  # set in LLM mode when the model was asked
