@@ -36,8 +36,9 @@ def graph_fingerprint(g: Graph) -> dict:
     labels = {r["l"]: r["n"] for r in g.read("MATCH (n) WHERE NOT n:Meta UNWIND labels(n) AS l RETURN l, count(*) AS n")}
     types = {r["t"]: r["n"] for r in g.read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
     # when a document first came in is bookkeeping too: two runs of the same corpus differ only there
-    nodes = g.read("MATCH (n) WHERE NOT n:Meta "
-                   "RETURN labels(n) AS l, [k IN keys(n) WHERE k <> 'ingested_at' | [k, n[k]]] AS p")
+    nodes = g.read("MATCH (n) WHERE NOT n:Meta RETURN labels(n) AS l, properties(n) AS p")
+    for row in nodes:
+        row["p"].pop("ingested_at", None)
     rels = g.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, "
                   "coalesce(a.passage_id, a.doc_id, a.iso3, a.key, a.name) AS a, "
                   "coalesce(b.passage_id, b.doc_id, b.iso3, b.key, b.name) AS b")
