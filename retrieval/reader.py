@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from retrieval.answer_types import SLOTTED, AnswerType, EntityTagger, Filler, fillers
 from text.names import fold, surname
-from text.sentences import answer_units, clause_spans, leans_on_previous, sentence_spans
+from text.sentences import PERSON_PRONOUN_EARLY, answer_units, clause_spans, leans_on_previous, sentence_spans
 
 # Cross-encoder logits: above RELEVANT a unit is about the question; below ANSWERS nothing answers.
 RELEVANT = -1.0
@@ -149,7 +149,7 @@ class Reader:
                 - (0.0 if c.about_focus else UNATTRIBUTED_PENALTY)
             if answer_type in SLOTTED or answer_type is AnswerType.REASON:
                 c.fillers = fillers(c.text, answer_type, slot_question or question, self.tagger)
-                prev = self._previous(c) if not c.fillers and leans_on_previous(c.text) else None
+                prev = self._previous(c) if not c.fillers and PERSON_PRONOUN_EARLY.match(c.text) else None
                 if prev and prev[1] >= c.i - 3:
                     # "She leads X": who she is stands in the sentence before; quote the two together
                     widened = Candidate(c.row, prev[0], c.j, c.rank)
