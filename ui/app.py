@@ -137,15 +137,25 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
 
     def ask(question, mode):
         if mode == "llm" and llm_on:
+            from retrieval.llm import stream_ask
+
             if not llm_agent:
                 llm_agent.append(Agent(settings, mode="llm", embedder=agent.embedder))
-            a = llm_agent[0].ask(question)
+            live, a = "", None
+            # The model's words as they arrive, marked as unchecked; the checked answer replaces them.
+            for item in stream_ask(llm_agent[0], question):
+                if isinstance(item, str):
+                    live += item
+                    yield (f"<div class='answer live' id='answer-live'><small>model writing (not yet checked)"
+                           f"…</small><br>{html.escape(live)}</div>", gr.update(), [], "", "")
+                else:
+                    a = item
         else:
             a = agent.ask(question)
         labels = [_citation_label(c) for c in a.citations]
         cites = [c.model_dump() for c in a.citations]
-        return (_answer_html(a), gr.update(choices=labels, value=None, visible=bool(labels)), cites,
-                "", _copy_text(a))
+        yield (_answer_html(a), gr.update(choices=labels, value=None, visible=bool(labels)), cites,
+               "", _copy_text(a))
 
     def show_citation(label, cites):
         if not label or not cites:
