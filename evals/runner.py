@@ -37,6 +37,10 @@ def score_one(item: QAItem, result: dict, texts: dict[str, str]) -> dict:
         "retrieval_rank": M.retrieval_ranks(item, result.get("retrieved", [])),
         "has_text_source": any(s != "tiers" for s in item.sources),
         "latency_ms": result["timings_ms"].get("total"),
+        # LLM mode: time to the model's first token and the model's whole turn (absent when not asked)
+        "llm_first_token_ms": result["timings_ms"].get("llm_first_token"),
+        "llm_total_ms": result["timings_ms"].get("llm_total"),
+        "llm_outcome": (result.get("llm") or {}).get("outcome"),
         "citations": result["citations"],
         "shape": result.get("shape"),
     }
@@ -58,6 +62,10 @@ def summarize(rows: list[dict]) -> dict:
         }
         lat = M.percentiles([r["latency_ms"] for r in rs if r["latency_ms"] is not None])
         out.update({f"latency_{k}_ms": v for k, v in lat.items()})
+        for key in ("llm_first_token", "llm_total"):
+            vals = [r[f"{key}_ms"] for r in rs if r.get(f"{key}_ms") is not None]
+            out[f"{key}_asked"] = len(vals)  # questions the model was asked (refusals and tables are not)
+            out.update({f"{key}_{k}_ms": v for k, v in M.percentiles(vals).items()})
         return out
 
     kinds = sorted({r["kind"] for r in rows})
@@ -68,6 +76,8 @@ def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | No
              with_baseline: bool = True, console: Console | None = None, agent=None, limit: int | None = None) -> Path:
     from retrieval.agent import Agent
 
+    if mode == "llm" and settings.llm_provider == "none":
+        raise ValueError("LLM mode needs a provider: set TIPKG_LLM_PROVIDER (llamacpp, ollama or openai)")
     console = console or Console(quiet=True)
     items = load_qa(qa)[:limit] if limit else load_qa(qa)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -52,9 +52,12 @@ def scratch_settings(settings: Settings, suite: Suite) -> Settings:
 
 
 def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "default",
-               console: Console | None = None, out_root: Path | None = None, reingest: bool = True) -> dict[str, dict]:
-    """Run the named sets (default: all), grouped by suite; returns {set: summary}. `reingest=False`
-    answers from the suite's scratch store as the last run left it (a developer's quick re-run)."""
+               console: Console | None = None, out_root: Path | None = None, reingest: bool = True,
+               limit: int | None = None) -> dict[str, dict]:
+    """Run the named sets (default: all), grouped by suite; returns {set: summary}, or with
+    `mode="both"` {"set (default)": ..., "set (llm)": ...}, each set through both modes on the same
+    store. `reingest=False` answers from the suite's scratch store as the last run left it (a
+    developer's quick re-run); `limit` takes each set's first N questions (LLM mode is slow here)."""
     from evals.runner import run_eval
     from ingest.build import run_ingest
     from kg import server
@@ -81,21 +84,29 @@ def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "d
                 console.print(f"[bold]{suite.name}[/]: ingesting {', '.join(p.name for p in suite.corpus)} "
                               f"into the scratch store")
                 run_ingest(ss, list(suite.corpus), tiers_csv=ss.tiers_csv, console=Console(quiet=True))
+            modes = ("default", "llm") if mode == "both" else (mode,)
             for name in todo:
-                out = (out_root / name) if out_root else None
-                run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=mode, out=out, console=console)
-                results[name] = json.loads((run_dir / "summary.json").read_text())
-                results[name]["run_dir"] = str(run_dir)
+                for m in modes:
+                    key = f"{name} ({m})" if mode == "both" else name
+                    out = (out_root / name / m) if out_root else None
+                    # the baseline does not depend on the mode: run it once
+                    run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=m, out=out, console=console,
+                                       limit=limit, with_baseline=m == modes[0])
+                    results[key] = json.loads((run_dir / "summary.json").read_text())
+                    results[key]["run_dir"] = str(run_dir)
         finally:
             server.stop(ss)
+            from retrieval import llm_server
+
+            llm_server.stop(ss)  # LLM mode started the local model's server under this suite's home
     return results
 
 
 def summary_table(results: dict[str, dict]) -> str:
     """One line per set: tipkg beside the baseline, strict and facts-only accuracy, refusals."""
     head = ("| set | n | accuracy tipkg | baseline | facts-only tipkg | abst. precision | abst. recall | "
-            "citation precision | p95 ms |")
-    lines = [head, "|" + "---|" * 9]
+            "citation precision | p50 ms | p95 ms | LLM asked | 1st token p50/p95 ms | LLM total p50/p95 ms |")
+    lines = [head, "|" + "---|" * 13]
 
     def f(v):
         return "–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else f"{v:.0f}"
@@ -104,5 +115,8 @@ def summary_table(results: dict[str, dict]) -> str:
         t, b = s["systems"]["tipkg"]["overall"], s["systems"].get("baseline", {}).get("overall", {})
         lines.append(f"| {name} | {t['n']} | {f(t['accuracy'])} | {f(b.get('accuracy'))} | "
                      f"{f(t.get('facts_accuracy'))} | {f(t['abstention_precision'])} | {f(t['abstention_recall'])} | "
-                     f"{f(t['citation_precision'])} | {f(t['latency_p95_ms'])} |")
+                     f"{f(t['citation_precision'])} | {f(t['latency_p50_ms'])} | {f(t['latency_p95_ms'])} | "
+                     f"{t.get('llm_total_asked', 0)} | {f(t.get('llm_first_token_p50_ms'))}/"
+                     f"{f(t.get('llm_first_token_p95_ms'))} | {f(t.get('llm_total_p50_ms'))}/"
+                     f"{f(t.get('llm_total_p95_ms'))} |")
     return "\n".join(lines)

@@ -219,6 +219,19 @@ def check_sentence(sentence: str, cited: list[Evidence]) -> str | None:
     return None
 
 
+def tier_conflict(sentence: str, facts: list[Evidence]) -> str | None:
+    """The tier table is the record: a sentence that gives a country shown in a tier fact another
+    tier (as a planted or garbled document sentence might) is dropped, whatever it cites."""
+    stated = _tiers(re.sub(r"\[\d+\]", " ", sentence))
+    if not stated:
+        return None
+    low = fold(sentence)
+    recorded = {t for e in facts if e.fact and fold(e.fact.subject) in low for t in _tiers(e.fact.object)}
+    if recorded and stated - recorded:
+        return f"gives {', '.join(sorted(stated - recorded))}, against the tier table"
+    return None
+
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?!\[)|(?<=\])\s+(?=[A-Z])")
 
 
@@ -320,6 +333,7 @@ def llm_answer(ctx, question: str, parts: list[Part], ranked: list[list], facts:
             refs = [int(n) for n in re.findall(r"\[(\d+)\]", sent)]
             why = check_sentence(sent, [by_n[r] for r in refs if r in by_n]) if all(r in by_n for r in refs) \
                 else "cites evidence that was not shown"
+            why = why or tier_conflict(sent, evidence)
             if why:
                 trace.dropped.append({"sentence": sent, "why": why})
             else:

@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,7 +81,8 @@ def build_problem() -> str | None:
         return "llama-cpp-python is not installed: run `make llm`."
     info = llama_cpp.llama_print_system_info()
     info = info.decode() if isinstance(info, bytes) else str(info)
-    bad = [f for f in FORBIDDEN_FEATURES if f"{f} = 1" in info or f"{f}_" in info and "= 1" in info.split(f)[1][:12]]
+    # e.g. "CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | ..."
+    bad = sorted({f for f in FORBIDDEN_FEATURES if re.search(rf"\b{f}\w* = 1", info)})
     if bad:
         return f"llama-cpp-python was compiled for {', '.join(bad)} (GGML_NATIVE): rebuild it with `make llm`."
     return None

@@ -97,16 +97,72 @@ class HybridRetriever:
         return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:k]
 
 
+# An entity mentioned in this share of passages or more says little about which passage answers
+# (the Agent's focus rule: "Tier 2" or "the United States" everywhere in the report).
+FOCUS_MAX_DF = 0.25
+
+def entity_aware_search(hybrid: HybridRetriever, tools: GraphTools, linker, entity_df: dict[str, float], query: str,
+                        k: int, vector=None) -> list[Hit]:
+    """The Agent's retrieval: the hybrid search with the question's rarer linked entities as graph
+    seeds, then the passages of the chapters about each country it names (in a chapter, "the
+    government" is that country's, so they answer without repeating its name)."""
+    from retrieval.understand import understand
+
+    entities = understand(query, linker).entities
+    focus = [e.key for e in entities if e.label != "Tier" and entity_df.get(e.key, 0.0) < FOCUS_MAX_DF]
+    hits = hybrid.search(query, entity_keys=focus, k=k, vector=vector)
+    countries = [e for e in entities if e.label == "Country"]
+    if countries:
+        known = {h.passage_id for h in hits}
+        names = sorted({n for e in countries for n in (e.name, *e.aliases)})
+        hits += [Hit(pid, 0.0) for pid in tools.subject_passages([e.key for e in countries], names) if pid not in known]
+    return hits
+
+
 class PassageRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain retriever: Documents carrying passage ids and scores."""
+    """The Agent's entity-aware hybrid search as a LangChain retriever: Documents with the passage's
+    text, and its id, file, title, span and scores as metadata.
+
+        retriever = PassageRetriever.from_settings(Settings(), k=4)
+        docs = retriever.invoke("What is forced criminality?", k=2)   # k per call overrides the field
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     hybrid: HybridRetriever
     tools: GraphTools
+    linker: object | None = None  # retrieval.understand.EntityLinker; None: no entity seeds
+    entity_df: dict[str, float] = {}
     k: int = 8
+    graph: object | None = None  # the connection from_settings opened (closed by close())
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.hybrid.search(query, k=self.k)
+    @classmethod
+    def from_settings(cls, settings, k: int = 8, embedder: Embedder | None = None, **kwargs) -> PassageRetriever:
+        """Open the stores that `settings` names (an existing index: it never creates one)."""
+        from kg.driver import Graph
+        from retrieval.understand import EntityLinker
+
+        graph = Graph(settings)
+        tools = GraphTools(graph)
+        store = VectorStore(settings, create=False)
+        embedder = embedder or Embedder()
+        hybrid = HybridRetriever(DenseRetriever(store, embedder), KeywordRetriever(tools), GraphRetriever(tools))
+        return cls(hybrid=hybrid, tools=tools, linker=EntityLinker(tools.entity_index()),
+                   entity_df=tools.entity_frequency(), k=k, graph=graph, **kwargs)
+
+    def close(self) -> None:
+        if self.graph is not None:
+            self.graph.close()
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None) -> list[Document]:
+        k = self.k if k is None else k
+        if k <= 0:
+            return []
+        if self.linker is None:
+            hits = self.hybrid.search(query, k=k)
+        else:
+            hits = entity_aware_search(self.hybrid, self.tools, self.linker, self.entity_df, query, k)
+        hits = hits[:k]
         rows = self.tools.passages([h.passage_id for h in hits])
         docs = []
         for h in hits:

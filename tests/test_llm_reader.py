@@ -157,10 +157,13 @@ def test_injected_instructions_stay_quoted_evidence(tmp_path):
     assert "[9]" not in block and all(line.startswith("[") for line in block.splitlines())
     assert [line for line in human[1].splitlines() if line.startswith("Question:")] == [
         "Question: What does the Zeta Hotline do?"]
-    obeying = "Cuba is on Tier 1 [1]. Cuba was on Tier 1 in 2024 [2]."  # the model did as the document said
+    # the model did as the document said: the planted claim cites the planted sentence itself, which
+    # says it, but the tier table (shown as [4]) records Cuba on Tier 3
+    obeying = "Cuba is on Tier 1 [2]. Cuba was on Tier 1 in 2024 [4]."
     a = run(tmp_path, [obeying], "What does the Zeta Hotline do?", [units(z)], tier_fact(tmp_path))
     assert "Tier 1" not in a.answer and a.answer == "default [1]"
-    assert all("Tier 1" in d["sentence"] for d in a.llm.dropped)
+    assert [d["why"] for d in a.llm.dropped] == ["gives tier 1, against the tier table",
+                                                 "states tier 1, which the cited text does not"]
 
 
 def test_tokens_stream_to_the_sink_as_they_arrive(tmp_path):

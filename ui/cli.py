@@ -28,6 +28,9 @@ neo4j_app = typer.Typer(help="Run the project's own Neo4j server.", no_args_is_h
 eval_app = typer.Typer(help="Evaluate answers on a question set and compare runs.", invoke_without_command=True)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(eval_app, name="eval")
+llm_app = typer.Typer(help="Run the local model's server (llama.cpp, out of process) for LLM mode.",
+                      no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -138,6 +141,36 @@ def neo4j_status() -> None:
         raise typer.Exit(3)
 
 
+@llm_app.command("start")
+def llm_start() -> None:
+    """Join the model's parts (once) and start llama.cpp's server on loopback; waits until it answers."""
+    from retrieval import llm_server
+
+    try:
+        st = llm_server.start(_settings())
+    except llm_server.LLMUnavailable as exc:
+        _fail(str(exc))
+    console.print(f"Local model server running (pid {st.pid}) at {st.url}; log {st.log_file}")
+
+
+@llm_app.command("stop")
+def llm_stop() -> None:
+    """Stop the local model's server."""
+    from retrieval import llm_server
+
+    console.print("Local model server stopped." if llm_server.stop(_settings()) else "It was not running.")
+
+
+@llm_app.command("status")
+def llm_status() -> None:
+    from retrieval import llm_server
+
+    st = llm_server.status(_settings())
+    console.print(f"Local model server {'running' if st.running else 'stopped'} at {st.url}; log {st.log_file}")
+    if not st.running:
+        raise typer.Exit(3)
+
+
 @app.command()
 def cypher(
     query: str = typer.Argument(..., help="A read-only Cypher query."),
@@ -224,7 +257,19 @@ def ask(
             if failed:
                 raise typer.Exit(1)
             return
-        result = agent.ask(question or "")
+        if mode == "llm" and not as_json:
+            # the model's words as they come (not yet checked), then the checked answer below them
+            from retrieval.llm import stream_ask
+
+            result = None
+            for item in stream_ask(agent, question or ""):
+                if isinstance(item, str):
+                    err.print(item, end="", style="dim", highlight=False)
+                else:
+                    result = item
+            err.print()
+        else:
+            result = agent.ask(question or "")
     finally:
         agent.close()
     if as_json:
@@ -245,7 +290,9 @@ def _bad_question(result) -> bool:
 def eval_main(
     ctx: typer.Context,
     qa: Path | None = typer.Option(None, "--qa", help="Question set (JSONL)."),
-    mode: str = typer.Option("default", help="default or llm."),
+    mode: str = typer.Option("default", help="default, llm, or both (with --set/--all: each set through both "
+                             "modes on the same store, side by side)."),
+    limit: int | None = typer.Option(None, help="Only the first N questions of each set."),
     out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
     sets: list[str] = typer.Option([], "--set", help="A shipped set by name (dev, holdout, paraphrase, chapters, "
@@ -264,7 +311,7 @@ def eval_main(
 
         try:
             results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console,
-                                 reingest=reingest)
+                                 reingest=reingest, limit=limit)
         except ValueError as exc:
             _fail(str(exc))
         console.print(summary_table(results))
@@ -273,7 +320,9 @@ def eval_main(
         _fail("give --qa FILE.jsonl, --set NAME or --all")
     s = _settings()
     try:
-        run_dir = run_eval(s, qa, mode=mode, out=out, with_baseline=baseline, console=console)
+        if mode == "both":
+            _fail("--mode both needs --set or --all")
+        run_dir = run_eval(s, qa, mode=mode, out=out, with_baseline=baseline, console=console, limit=limit)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     console.print(f"Report: {run_dir / 'report.md'}")
