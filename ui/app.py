@@ -318,6 +318,14 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                 rows.append((title, str(p[k])))
         if p.get("figures"):
             rows.append(("Figures", "; ".join(p["figures"])))
+        if label == "Country":
+            try:
+                placed = [r for r in explore.entity_relations(agent.graph, key) if r["type"] == "PLACED_IN"]
+            except Neo4jUnavailable:
+                placed = []
+            if placed:
+                rows.append(("Tiers", " → ".join(f"{r['year']}: {r['name']}" for r in
+                                                 sorted(placed, key=lambda r: r["year"] or 0))))
         dl = "".join(f"<dt>{html.escape(a)}</dt><dd>{html.escape(b)}</dd>" for a, b in rows)
         cy = explore.browser_cypher(label, key)
         link = explore.browser_url(settings.http_port, cy, dbms)
@@ -584,7 +592,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                 with gr.Column(scale=3):
                     docs = gr.Dataframe(headers=["title", "outlet", "kind", "passages", "ingested", "file"],
                                         interactive=False, elem_id="documents", wrap=True,
-                                        column_widths=["34%", "16%", "7%", "10%", "15%", "18%"],
+                                        column_widths=["30%", "15%", "7%", "12%", "15%", "21%"],
                                         label="Ingested documents (click one to read it)")
                     doc_view = gr.HTML("", elem_id="doc-view-box")
                 with gr.Column(scale=2, min_width=300):

@@ -108,6 +108,16 @@ def to_csv(a: Answer) -> str:
             c = by_n.get(f.citation) if f.citation else None
             w.writerow([f.subject, f.predicate, f.object, f.year or "", f.source or "", f.citation or "",
                         " ".join(c.quote.split()) if c else "", c.document if c else ""])
+    elif ":" in a.answer:
+        # A list written as text ("Heroes in ...: A (Mali) [1] [2]; B (Serbia) [3]"): one row per item,
+        # with the citations its markers name.
+        w.writerow(["item", "citations", "documents", "quotes"])
+        for item in a.answer.split(":", 1)[1].rstrip(". ").split(";"):
+            ns = [int(x) for x in _MARKER.findall(item)]
+            cites = [by_n[n] for n in ns if n in by_n]
+            w.writerow([_MARKER.sub("", item).strip(" ."), " ".join(map(str, ns)),
+                        " | ".join(dict.fromkeys(c.document for c in cites)),
+                        " | ".join(" ".join(c.quote.split()) for c in cites)])
     else:
         w.writerow(["citation", "outlet", "title", "document", "quote"])
         for c in a.citations:
