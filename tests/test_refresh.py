@@ -49,9 +49,18 @@ def test_a_running_answerer_reads_the_vectors_a_later_ingest_wrote(scratch, embe
     assert not after.abstained and "port inspectors" in after.answer
     assert after.citations[0].document == "harbor.txt"
 
-    # Item 8: the vector folder deleted and rebuilt under the running answerer.
+    # Item 8: the vector folder deleted and rebuilt under the running answerer, by another process (as
+    # a user does: `tipkg ingest` beside a running UI; in one process Chroma's shared client would
+    # keep writing to the deleted folder's open handles).
+    import subprocess
+    import sys
+
+    from tests.test_faults import _cli_env
+
     shutil.rmtree(scratch.chroma_dir)
-    run_ingest(scratch, [scratch.corpus_dir, corpus], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(scratch.corpus_dir), str(corpus)],
+                          env=_cli_env(scratch), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
     rebuilt = agent.ask(question)
     assert not rebuilt.abstained and rebuilt.error is None and "port inspectors" in rebuilt.answer
     agent.close()
