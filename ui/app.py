@@ -616,7 +616,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
             eval_log = gr.HTML("", elem_id="eval-log")
             runs = gr.Dataframe(headers=["run", "set", "questions", "accuracy", "baseline acc.", "citation precision",
                                          "abstention recall", "p95 ms"], interactive=False, elem_id="runs")
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 run_a = gr.Dropdown(label="Run", choices=[], scale=2, elem_id="run-a")
                 run_b = gr.Dropdown(label="Compare with", choices=[], scale=2, elem_id="run-b")
                 compare_btn = gr.Button("Compare", scale=1, elem_id="compare-btn", size="sm")
