@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.browser_style import post_connect_cmd
+from kg.process import pid_alive, read_pid, stop_group
 from kg.readonly import READER_PROCEDURES
 from kg.settings import Settings
 
@@ -217,30 +217,7 @@ def _set_initial_password(settings: Settings, password: str) -> None:
 
 
 def _read_pid(settings: Settings) -> int | None:
-    pid_file = _paths(settings)["pid"]
-    try:
-        pid = int(pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if _pid_alive(pid):
-        return pid
-    pid_file.unlink(missing_ok=True)  # stale: the process is gone
-    return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); treat it as dead.
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    return read_pid(_paths(settings)["pid"])
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -361,7 +338,7 @@ def start(settings: Settings, timeout: float | None = None) -> ServerStatus:
         pid = current.pid
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             p["pid"].unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j exited during start-up: {startup_cause(p['console'], log_start)} "
                                    f"(full log: {p['console']})")
@@ -384,17 +361,7 @@ def stop(settings: Settings, timeout: float = 60.0) -> bool:
     pid = _read_pid(settings)
     if pid is None:
         return False
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
-        time.sleep(0.2)
-    if _pid_alive(pid):
-        os.killpg(pid, signal.SIGKILL)
-        time.sleep(0.5)
-    _paths(settings)["pid"].unlink(missing_ok=True)
+    stop_group(pid, _paths(settings)["pid"], timeout, settle=0.5)
     return True
 
 

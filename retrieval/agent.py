@@ -27,11 +27,12 @@ from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
 from retrieval.reader import MAX_QUOTE, Candidate, Reader, entity_forms, quote_span, subject_of
 from retrieval.retrievers import (
+    FOCUS_MAX_DF,
     DenseRetriever,
     GraphRetriever,
-    Hit,
     HybridRetriever,
     KeywordRetriever,
+    entity_aware_search,
     lucene_query,
 )
 from retrieval.templates import Templates
@@ -307,20 +308,13 @@ class Agent:
 
     # -- text ----------------------------------------------------------------------------------
     def _focus(self, u: Understanding) -> list:
-        return [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < 0.25]
+        return [e for e in u.entities if e.label != "Tier" and self._entity_df.get(e.key, 0.0) < FOCUS_MAX_DF]
 
     def _retrieve(self, u: Understanding) -> tuple[list[dict], list[RetrievedPassage], dict]:
         self.ensure_text()
         t = time.perf_counter()
         qvec = self._embedder.embed_one(u.question)
-        focus = self._focus(u)
-        hits = self.hybrid.search(u.question, entity_keys=[e.key for e in focus], k=10, vector=qvec)
-        countries = [e for e in u.entities if e.label == "Country"]
-        if countries:
-            known = {h.passage_id for h in hits}
-            names = sorted({n for e in countries for n in (e.name, *e.aliases)})
-            extra = self.tools.subject_passages([e.key for e in countries], names)
-            hits += [Hit(pid, 0.0) for pid in extra if pid not in known]
+        hits = entity_aware_search(self.hybrid, self.tools, u.entities, self._entity_df, u.question, 10, qvec)
         rows_by_id = self.tools.passages([h.passage_id for h in hits])
         rows, kept, retrieved = [], [], []
         for h in hits:

@@ -46,12 +46,12 @@ _LAW_NOUNS = r"laws?|acts?|bills?|codes?|articles?|decrees?|legislation|statutes
 _PLAN_NOUNS = (r"plans?|programs?|programmes?|strateg(?:y|ies)|mechanisms?|campaigns?|initiatives?|sops?|procedures?|"
                r"policy|policies|projects?|hotlines?|shelters?|systems?|tools?|platforms?")
 
-# "which [up to three words] NOUN", where none of the words is an auxiliary ("what would the draft
-# amendments change" asks for a description, not for a law)
+# An auxiliary right after "what"/"which" means no noun is determined ("what would the draft amendments
+# change" asks for a description, not for a law)
 _AUX = r"(?:is|are|was|were|did|does|do|would|could|can|will|has|have|had|should|might|may)"
-_DET = rf"(?:what|which)(?: (?!{_AUX}\b)[\w'’-]+){{0,3}}"
 
-_Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
+# Tried in order: these outrank the noun a "which"/"what" determines ...
+_BEFORE_HEAD: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:\w+ )?(?:years?|months?)\b|"
                                      r"\bhow many (?:consecutive |straight )?(?:years?|months?|decades?)\b", re.I)),
     (AnswerType.DATE, re.compile(r"\bwhen\b|\bsince when\b|\b(?:what|which|in what|in which|since what|since which|by what)"
@@ -65,6 +65,9 @@ _Q_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
                                    r"^\W*what (?:got|made|earned|helped|drove|pushed|put)\b", re.I)),
     (AnswerType.LAW, re.compile(rf"\b(?:name|title|number)\b.{{0,40}}\b(?:{_LAW_NOUNS})\b", re.I)),
     (AnswerType.PLAN, re.compile(rf"\b(?:name|title)\b.{{0,40}}\b(?:{_PLAN_NOUNS})\b", re.I)),
+]
+# ... and these come after it.
+_AFTER_HEAD: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.PLACE, re.compile(r"^\W*where\b", re.I)),
     (AnswerType.ORGANIZATION, re.compile(r"\bwho (?:runs|operates|funds|funded|manages|publishes|published|issues|issued)\b",
                                          re.I)),
@@ -99,17 +102,14 @@ def _head_noun_type(question: str) -> AnswerType | None:
     return None
 
 
-_FIRST = 7  # the duration, date, quantity, tier, reason and name-of patterns outrank the head noun
-
-
 def expected_type(question: str) -> AnswerType:
-    for kind, pattern in _Q_PATTERNS[:_FIRST]:
+    for kind, pattern in _BEFORE_HEAD:
         if pattern.search(question):
             return kind
     head = _head_noun_type(question)
     if head is not None:
         return head
-    for kind, pattern in _Q_PATTERNS[_FIRST:]:
+    for kind, pattern in _AFTER_HEAD:
         if pattern.search(question):
             return kind
     return AnswerType.DESCRIPTION

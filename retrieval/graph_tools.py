@@ -119,7 +119,7 @@ RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.s
 # so they answer questions that name the country even where no sentence repeats the name.
 SUBJECT_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
-WHERE d.subject IN $keys OR d.title IN $titles
+WHERE d.subject IN $keys
 RETURN p.passage_id AS passage_id
 ORDER BY d.doc_id, p.ordinal
 LIMIT $limit
@@ -218,9 +218,8 @@ class GraphTools:
     def passages(self, ids: list[str]) -> dict[str, dict]:
         return {r["passage_id"]: r for r in self.graph.read(PASSAGES, ids=ids)}
 
-    def subject_passages(self, keys: list[str], names: list[str], limit: int = 8) -> list[str]:
-        titles = [f"2024 Trafficking in Persons Report: {n}" for n in names]
-        return [r["passage_id"] for r in self.graph.read(SUBJECT_PASSAGES, keys=keys, titles=titles, limit=limit)]
+    def subject_passages(self, keys: list[str], limit: int = 8) -> list[str]:
+        return [r["passage_id"] for r in self.graph.read(SUBJECT_PASSAGES, keys=keys, limit=limit)]
 
     def passage_count(self) -> int:
         return self.graph.read(PASSAGE_COUNT)[0]["n"]

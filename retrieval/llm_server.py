@@ -16,7 +16,6 @@ import importlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.process import pid_alive, read_pid, stop_group
 from kg.server import port_open
 from kg.settings import Settings
 
@@ -93,28 +93,8 @@ def _paths(settings: Settings) -> dict[str, Path]:
     return {"root": root, "pid": root / "server.pid", "log": root / "server.log"}
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _read_pid(settings: Settings) -> int | None:
-    f = _paths(settings)["pid"]
-    try:
-        pid = int(f.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if _pid_alive(pid):
-        return pid
-    f.unlink(missing_ok=True)  # a stale pid file from a server that died
-    return None
+    return read_pid(_paths(settings)["pid"])
 
 
 def answers(settings: Settings, timeout: float = 1.0) -> bool:
@@ -174,7 +154,7 @@ def start(settings: Settings, timeout: float = 120.0) -> ServerStatus:
         pid = proc.pid
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             p["pid"].unlink(missing_ok=True)
             raise LLMUnavailable(f"The local model server exited during start-up; see {p['log']}:\n{_tail(p['log'])}")
         if answers(settings):
@@ -188,17 +168,7 @@ def stop(settings: Settings, timeout: float = 20.0) -> bool:
     pid = _read_pid(settings)
     if pid is None:
         return False
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
-        time.sleep(0.2)
-    if _pid_alive(pid):
-        os.killpg(pid, signal.SIGKILL)
-        time.sleep(0.3)
-    _paths(settings)["pid"].unlink(missing_ok=True)
+    stop_group(pid, _paths(settings)["pid"], timeout, settle=0.3)
     return True
 
 

@@ -101,21 +101,17 @@ class HybridRetriever:
 # (the Agent's focus rule: "Tier 2" or "the United States" everywhere in the report).
 FOCUS_MAX_DF = 0.25
 
-def entity_aware_search(hybrid: HybridRetriever, tools: GraphTools, linker, entity_df: dict[str, float], query: str,
-                        k: int, vector=None) -> list[Hit]:
-    """The Agent's retrieval: the hybrid search with the question's rarer linked entities as graph
+def entity_aware_search(hybrid: HybridRetriever, tools: GraphTools, entities: list, entity_df: dict[str, float],
+                        query: str, k: int, vector=None) -> list[Hit]:
+    """The Agent's retrieval: the hybrid search with the question's rarer linked `entities` as graph
     seeds, then the passages of the chapters about each country it names (in a chapter, "the
     government" is that country's, so they answer without repeating its name)."""
-    from retrieval.understand import understand
-
-    entities = understand(query, linker).entities
     focus = [e.key for e in entities if e.label != "Tier" and entity_df.get(e.key, 0.0) < FOCUS_MAX_DF]
     hits = hybrid.search(query, entity_keys=focus, k=k, vector=vector)
     countries = [e for e in entities if e.label == "Country"]
     if countries:
         known = {h.passage_id for h in hits}
-        names = sorted({n for e in countries for n in (e.name, *e.aliases)})
-        hits += [Hit(pid, 0.0) for pid in tools.subject_passages([e.key for e in countries], names) if pid not in known]
+        hits += [Hit(pid, 0.0) for pid in tools.subject_passages([e.key for e in countries]) if pid not in known]
     return hits
 
 
@@ -161,7 +157,10 @@ class PassageRetriever(BaseRetriever):
         if self.linker is None:
             hits = self.hybrid.search(query, k=k)
         else:
-            hits = entity_aware_search(self.hybrid, self.tools, self.linker, self.entity_df, query, k)
+            from retrieval.understand import understand
+
+            entities = understand(query, self.linker).entities
+            hits = entity_aware_search(self.hybrid, self.tools, entities, self.entity_df, query, k)
         hits = hits[:k]
         rows = self.tools.passages([h.passage_id for h in hits])
         docs = []
