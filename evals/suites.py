@@ -27,9 +27,9 @@ class Suite:
 
 
 SUITES = (
-    Suite("default", (PROJECT_ROOT / "data" / "corpus",), ("dev", "holdout", "paraphrase")),
+    Suite("default", (PROJECT_ROOT / "data" / "corpus",), ("dev", "holdout", "paraphrase", "default_blind")),
     Suite("chapters", (PROJECT_ROOT / "data" / "corpus", PROJECT_ROOT / "data" / "chapters"),
-          ("chapters", "chapters_blind")),
+          ("chapters", "chapters_blind", "chapters_blind_c")),
 )
 
 
