@@ -11,6 +11,7 @@ from retrieval.models import Answer
 class Reason(str, Enum):
     INVALID_QUESTION = "invalid question"
     UNKNOWN_NAME = "names something no source mentions"
+    UNKNOWN_TERMS = "what the question asks about appears in no source"
     WEAK_EVIDENCE = "no passage is close enough to the question"
     NO_FILLER = "the passages about this don't give the detail asked for"
     OFF_TOPIC = "the evidence is about something else"

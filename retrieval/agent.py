@@ -22,7 +22,7 @@ from kg.settings import Settings
 from retrieval.abstain import SOURCES_DONT_SAY, Reason, abstain
 from retrieval.answer_types import AnswerType, EntityTagger
 from retrieval.citations import finalize, passage_citation, verify
-from retrieval.decompose import Part, decompose
+from retrieval.decompose import Clue, Part, ask_about, decompose, find_clue, is_comparison
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
 from retrieval.reader import MAX_QUOTE, Candidate, Reader, entity_forms, quote_span, subject_of
@@ -36,11 +36,19 @@ from retrieval.retrievers import (
     lucene_query,
 )
 from retrieval.templates import Templates
-from retrieval.understand import EntityLinker, Shape, Understanding, understand
+from retrieval.understand import (
+    GENERIC,
+    STOPWORDS,
+    EntityLinker,
+    Shape,
+    Understanding,
+    main_clause,
+    understand,
+)
 from stores.embeddings import Embedder, ModelMissing
 from stores.reranker import DenseScorer, Reranker, RerankerMissing
 from stores.vectorstore import ChromaUnavailable, VectorStore
-from text.countries import world_countries
+from text.countries import with_bare_names, world_countries
 from text.names import fold
 from text.shingles import containment, shingles
 
@@ -50,6 +58,7 @@ _TYPE_PHRASE = {
     AnswerType.QUANTITY: "a number", AnswerType.DATE: "a date or year", AnswerType.DURATION: "a duration",
     AnswerType.PERSON: "who", AnswerType.ORGANIZATION: "which organisation", AnswerType.PLACE: "the place",
     AnswerType.LAW: "which law", AnswerType.PLAN: "which plan or programme", AnswerType.TIER: "the tier",
+    AnswerType.KIND: "what kind",
 }
 # A question presupposes an act ("which law did X pass", "why did X cut funding"): if the best
 # evidence for it negates or qualifies that act, the premise is false.
@@ -65,8 +74,19 @@ MAX_TOPIC_UNITS = 60
 TOPIC_MIN = 0.0  # cross-encoder logit: the unit is about the topic asked
 OUTLET_MARGIN = 1.5  # reader score a passage of a named outlet may trail the best by, for "which outlet"
 MIN_PART_QUOTE = 150  # characters a part of a multi-part answer may always quote
+ABSENT_NOUNS = 2  # nouns of the question no source contains, beyond which its topic is not in the sources
 NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the same article, re-published
 _UNFINISHED = re.compile(r"\b(draft|pending|proposed|not yet|still under|under review|awaiting)\b", re.IGNORECASE)
+
+
+def renumber(answer: Answer, offset: int) -> Answer:
+    """An answer's citations moved up by `offset`, markers and all, to follow another's."""
+    if not offset:
+        return answer
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", answer.answer)
+    cites = [c.model_copy(update={"n": c.n + offset}) for c in answer.citations]
+    facts = [f.model_copy(update={"citation": f.citation + offset}) if f.citation else f for f in answer.graph_facts]
+    return answer.model_copy(update={"answer": text, "citations": cites, "graph_facts": facts})
 
 
 class InputError(ValueError):
@@ -148,7 +168,8 @@ class Agent:
                     self._store.close()
                 self._store = None
                 self._entity_df = self.tools.entity_frequency()
-                known = self.tools.entity_index()
+                known = with_bare_names(self.tools.entity_index(),
+                                        {k for k, df in self._entity_df.items() if df > 0})
                 in_graph = {r["key"] for r in known if r["label"] == "Country"}
                 # countries the corpus lacks still link, so "Japanese heroes" is about Japan (and none)
                 world = [{**r, "aliases": r["aliases"] + r["demonyms"]} for r in world_countries()
@@ -235,17 +256,34 @@ class Agent:
         return answer
 
     # -- routing -------------------------------------------------------------------------------
-    def _answer(self, u: Understanding) -> Answer:
+    def _answer(self, u: Understanding, depth: int = 0) -> Answer:
         missing = self._unknown_focus(u)
         if missing:  # the question is about a name no source contains: nothing to look up
             return abstain(u.question, Reason.UNKNOWN_NAME, shape=u.shape,
                            message=f"{SOURCES_DONT_SAY}: they don't mention {', '.join(missing)}. They cover the "
                                    f"2024 TIP Report: its trends, the TIP Report Heroes, tier placements and the "
                                    f"country chapters that were ingested.")
+        absent = self._absent_nouns(u)
+        if len(absent) >= ABSENT_NOUNS:
+            return abstain(u.question, Reason.UNKNOWN_TERMS, shape=u.shape,
+                           message=f"{SOURCES_DONT_SAY}: no ingested document mentions "
+                                   f"{' or '.join(f'“{n}”' for n in absent)}.")
+        if depth == 0:
+            clue = find_clue(u.question)
+            if clue is not None:
+                found = self._clue_answer(u, clue)
+                if found is not None:
+                    return found
+            if is_comparison(u.question, len(u.of("Country"))) and u.shape is Shape.FACT:
+                return self._compare(u)
         parts = decompose(u.question)
         if len(parts) > 1 and u.shape in (Shape.FACT, Shape.HERO_FACT, Shape.TIER_LOOKUP, Shape.TIER_CHANGE):
             return self._multi_part(u, parts)
         if u.shape in (Shape.TIER_CHANGE, Shape.TIER_LOOKUP) and parts[0].answer_type is AnswerType.REASON:
+            # "Why was X downgraded" presupposes a move: the graph checks it before any reason is read.
+            placed = self.templates.answer(u)
+            if placed is not None and placed.abstain_reason == Reason.FALSE_PREMISE.value:
+                return placed
             # A reason is text, not a table cell: answer from the passages when they give one.
             text = self._text_answer(u, parts[0])
             if not text.abstained:
@@ -265,6 +303,68 @@ class Agent:
             if listed is not None:
                 return listed
         return self._text_answer(u, parts[0])
+
+    # -- questions in two steps -----------------------------------------------------------------
+    def _clue_answer(self, u: Understanding, clue: Clue) -> Answer | None:
+        """Find the country the question describes, then answer the rest about it by name, one
+        citation per step. None when no country fits the description (the question is then answered
+        as it stands)."""
+        cu = understand(clue.text, self._linker)
+        rows, retrieved, timings = self._retrieve(cu)
+        reading, terms = self._read(cu, Part(clue.text, AnswerType.COUNTRY, False, True), rows)
+        if not reading.chosen:
+            return None
+        best = reading.chosen[0]
+        name = subject_of(best.row) or next((f.text for f in best.fillers), "")
+        linked = [e for e in self._linker.link(name) if e.label == "Country"] if name else []
+        if not linked:
+            return None
+        name = linked[0].name
+        budget = MAX_QUOTE if not clue.rest else MAX_QUOTE // 2
+        cite = self._cite(1, best, terms, budget - len(name) - 2)
+        first = f"{name}: {cite.quote} [1]"
+        base = dict(shape=u.shape, retrieved=retrieved, timings_ms=timings)
+        if not clue.rest:
+            return Answer(question=u.question, answer=first, abstained=False, citations=[cite],
+                          answer_type=AnswerType.COUNTRY.value, **base)
+        sub = self._answer(understand(ask_about(clue, name), self._linker), depth=1)
+        sub = renumber(sub, 1)
+        if sub.answer.startswith(f"{name}: "):  # the first step already named it
+            sub = sub.model_copy(update={"answer": sub.answer[len(name) + 2:]})
+        cites = [cite, *sub.citations]
+        if sub.abstained:
+            return abstain(u.question, Reason.PART_MISSING, f"{first} {sub.answer}", citations=cites,
+                           graph_facts=sub.graph_facts, **base)
+        return Answer(question=u.question, answer=f"{first} {sub.answer}", abstained=False, citations=cites,
+                      graph_facts=sub.graph_facts, answer_type=sub.answer_type, **base)
+
+    def _compare(self, u: Understanding) -> Answer:
+        """Two or more named countries side by side: the question answered for each on its own."""
+        countries = u.of("Country")[:3]
+        budget = max(MIN_PART_QUOTE, MAX_QUOTE // len(countries))
+        part = decompose(u.question)[0]
+        said, cites, missing, retrieved = [], [], [], []
+        for e in countries:
+            one = Understanding(u.question, u.shape, [x for x in u.entities if x.label != "Country" or x is e],
+                                u.years, u.keywords, u.proper_terms)
+            got = self._text_answer(one, part, budget)
+            retrieved += got.retrieved
+            if got.abstained or not got.citations:
+                missing.append(e.name)
+                continue
+            got = renumber(got, len(cites))
+            cites += got.citations
+            text = got.answer if fold(e.name) in fold(got.answer) else f"{e.name}: {got.answer}"
+            said.append(text)
+        base = dict(shape=u.shape, retrieved=retrieved, citations=cites)
+        if not said:
+            return abstain(u.question, Reason.WEAK_EVIDENCE, f"{SOURCES_DONT_SAY} this about "
+                           f"{' or '.join(e.name for e in countries)}.", **base)
+        text = " ".join(said)
+        if missing:
+            return abstain(u.question, Reason.PART_MISSING, f"{text} {SOURCES_DONT_SAY} this about "
+                           f"{' or '.join(missing)}.", **base)
+        return Answer(question=u.question, answer=text, abstained=False, **base)
 
     def _subjects_about(self, u: Understanding) -> Answer | None:
         """"Which chapters / countries mention X": every document subject with a unit about X, each cited."""
@@ -305,6 +405,25 @@ class Agent:
         terms = list(dict.fromkeys([*u.proper_terms, *acronyms]))
         missing = [t for t in terms if (q := lucene_query(t)) and not self.tools.term_exists(q)]
         return missing if missing and len(missing) == len(terms) else []
+
+    def _absent_nouns(self, u: Understanding) -> list[str]:
+        """Nouns of the asked clause that no passage contains in any form (prefix match, US spelling): a
+        question about "silk cocoon production" is not answered by the cotton harvest. One such noun may
+        be a user's synonym; ABSENT_NOUNS of them mean the topic is not in the sources."""
+        a, b = main_clause(u.question)
+        covered = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface)}
+        out = []
+        for n in dict.fromkeys(self._tagger.nouns(u.question[a:b])):
+            low = n.lower()
+            if len(low) < 4 or low in STOPWORDS or low in GENERIC or low in covered or not low.isalpha():
+                continue
+            # the word as the index analyses it (stemmed), its US spelling ("labour"), or a word it begins
+            # with ("zone" for "zones")
+            us = re.sub(r"our(?=s?$|ers?$|ed$|ing$)", "or", low)
+            forms = dict.fromkeys([low, us, f"{low[:max(4, len(low) - 3)]}*", f"{us[:max(4, len(us) - 3)]}*"])
+            if not self.tools.term_exists(" OR ".join(forms)):
+                out.append(n)
+        return out
 
     # -- text ----------------------------------------------------------------------------------
     def _focus(self, u: Understanding) -> list:
@@ -347,7 +466,7 @@ class Agent:
         acronyms = [w for w in re.findall(r"\b[A-Z]{2,6}\b", u.question) if w not in self.tools_known_acronyms]
         return [t for t in dict.fromkeys([*u.proper_terms, *acronyms]) if t.lower() not in linked]
 
-    def _text_answer(self, u: Understanding, part: Part) -> Answer:
+    def _text_answer(self, u: Understanding, part: Part, budget: int = MAX_QUOTE) -> Answer:
         rows, retrieved, timings = self._retrieve(u)
         t = time.perf_counter()
         reading, terms = self._read(u, part, rows)
@@ -361,7 +480,7 @@ class Agent:
                            message=f"{SOURCES_DONT_SAY} anything about {', '.join(map(str, absent_years))} on this. "
                                    f"{self._coverage_hint(rows)}")
         best = reading.chosen[0]
-        cites = [self._cite(1, best, terms, MAX_QUOTE - len(self._lead(best, u)))]
+        cites = [self._cite(1, best, terms, budget - len(self._lead(best, u)))]
         if self._contradicts(u.question, cites[0].quote):
             return abstain(u.question, Reason.FALSE_PREMISE, citations=cites, **base,
                            message=f"The sources say otherwise: {self._lead(best, u)}{cites[0].quote} [1]")
@@ -415,12 +534,17 @@ class Agent:
                     r"\b(did|does|do|has|have|had)\b(?:\s+\S+){0,3}\s*$", question[:m.start()], re.IGNORECASE)}
         if not acts:
             return False
+        negated: dict[str, list[bool]] = {}
         for m in _ACT.finditer(quote):
-            if m.group(1).lower()[:5] not in acts:
-                continue
-            before = quote[max(0, m.start() - 40):m.start()]
-            if re.search(rf"\b{_NEGATED}\b(?:\s+\w+){{0,3}}\s*$", before, re.IGNORECASE):
-                return True
+            act = m.group(1).lower()[:5]
+            if act in acts:
+                before = quote[max(0, m.start() - 40):m.start()]
+                negated.setdefault(act, []).append(
+                    bool(re.search(rf"\b{_NEGATED}\b(?:\s+\w+){{0,3}}\s*$", before, re.IGNORECASE)))
+        # negated wherever the quote names it: "did not convict ..., and the only case to ever reach
+        # conviction" both denies and affirms a conviction, which contradicts nothing
+        if any(all(flags) for flags in negated.values()):
+            return True
         if re.search(r"\b(pass|enact|adopt|approv|ratif|sign)", question, re.IGNORECASE) and _UNFINISHED.search(quote):
             return True
         return False
@@ -432,7 +556,8 @@ class Agent:
         facts: list[GraphFact] = []
         said: list[str] = []
         missing: list[str] = []
-        used: set[tuple[str, int]] = set()
+        used: dict[tuple[str, int], int] = {}  # a unit already quoted -> its place in `cites`
+        used_fillers: list[list] = []
         country = next((e for e in u.entities if e.label == "Country"), None)
         country_name = country.name if country else ""
         terms = {w.lower()[:6] for w in u.keywords}
@@ -446,9 +571,17 @@ class Agent:
             c = reading.chosen[0]
             if not country_name:
                 country_name = subject_of(c.row) or self._country_in(c.text)
-            if (c.row["passage_id"], c.i) in used:
+            k = used.get((c.row["passage_id"], c.i))
+            if k is not None:
+                # One sentence answers two parts ("investigated three officials ..., and it convicted one
+                # police officer"): its quote widens to hold both answers instead of the first one only.
+                first = cites[k]
+                c.fillers = [*c.fillers, *(f for f in used_fillers[k] if f not in c.fillers)]
+                wide = self._cite(first.n, c, terms, MAX_QUOTE - len(self._lead(c, u)))
+                cites[k], said[k] = wide, f"{self._lead(c, u)}{wide.quote} [{first.n}]"
                 continue
-            used.add((c.row["passage_id"], c.i))
+            used[(c.row["passage_id"], c.i)] = len(cites)
+            used_fillers.append(list(c.fillers))
             n = len(cites) + 1
             # several parts share one short answer: each quote gets its share of it
             budget = max(MIN_PART_QUOTE, MAX_QUOTE // max(1, len(parts)))

@@ -31,12 +31,13 @@ class AnswerType(str, Enum):
     YESNO = "yes/no"
     LIST = "list"
     DESCRIPTION = "description"
+    KIND = "kind"  # "what kind of center": the asked noun, qualified ("a victim support center")
 
 
 # Types whose slot a sentence must fill; the rest are answered by a sentence that is about the thing.
 SLOTTED = {AnswerType.QUANTITY, AnswerType.DATE, AnswerType.DURATION, AnswerType.PERSON,
            AnswerType.ORGANIZATION, AnswerType.PLACE, AnswerType.LAW, AnswerType.PLAN, AnswerType.TIER,
-           AnswerType.COUNTRY}
+           AnswerType.COUNTRY, AnswerType.KIND}
 
 _ORG_NOUNS = (r"agenc(?:y|ies)|ministr(?:y|ies)|organi[sz]ations?|ngos?|office|bod(?:y|ies)|department|court|"
               r"institutions?|group|company|companies|unit|commission|council|committee|authorit(?:y|ies)|"
@@ -52,14 +53,20 @@ _AUX = r"(?:is|are|was|were|did|does|do|would|could|can|will|has|have|had|should
 
 # Tried in order: these outrank the noun a "which"/"what" determines ...
 _BEFORE_HEAD: list[tuple[AnswerType, re.Pattern]] = [
+    (AnswerType.KIND, re.compile(r"\b(?:what|which) (?:kinds?|types?|sorts?|forms?) of\b", re.I)),
     (AnswerType.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:\w+ )?(?:years?|months?)\b|"
                                      r"\bhow many (?:consecutive |straight )?(?:years?|months?|decades?)\b", re.I)),
     (AnswerType.DATE, re.compile(r"\bwhen\b|\bsince when\b|\b(?:what|which|in what|in which|since what|since which|by what)"
                                  r" (?:year|date|month|day)\b|\bwhat time\b", re.I)),
-    (AnswerType.QUANTITY, re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percent(?:age)?|share|proportion|amount|"
-                                     r"fraction|portion)\b|\bby how much\b|\bhow large\b", re.I)),
+    (AnswerType.QUANTITY, re.compile(r"\bhow (?:many|much)\b|\bwhat (?:(?:exact|total|overall|precise|approximate) )?"
+                                     r"(?:number|percent(?:age)?|share|proportion|amount|fraction|portion)\b|"
+                                     r"\bby how much\b|\bhow large\b|\bthe (?:exact |total |precise )?number of\b", re.I)),
     (AnswerType.TIER, re.compile(r"\b(?:what|which) tier\b|\btier (?:ranking|placement|status)\b|"
-                                 r"\bhow (?:was|is|were|are) .{0,40}\b(?:ranked|rated|graded|placed)\b", re.I)),
+                                 r"\bhow (?:was|is|were|are) .{0,40}\b(?:ranked|rated|graded|placed)\b|"
+                                 r"\bwhere (?:does|do|did|is|was) .{0,40}\b(?:rank|sit|placed|ranked)\b", re.I)),
+    # "where does the case stand": a state of affairs, not a place
+    (AnswerType.DESCRIPTION, re.compile(r"^\W*where (?:does|do|did|is|are) .{0,60}\bstand(?:s|ing)?\b|"
+                                        r"\bwhere things stand\b", re.I)),
     (AnswerType.REASON, re.compile(r"^\W*why\b|\bfor what reason\b|\bwhat (?:led|caused|prompted|explains|reason)\b|"
                                    r"\bon what (?:grounds|basis)\b|\bhow come\b|\bwhat (?:were|was) the reasons?\b|"
                                    r"^\W*what (?:got|made|earned|helped|drove|pushed|put)\b", re.I)),
@@ -154,7 +161,10 @@ class Filler:
     kind: AnswerType
 
 
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:more\s+|fewer\s+|[\w-]+\s+)?([a-z][\w-]+)", re.I)
+_COUNTED = re.compile(r"\b(?:how (?:many|much)|number of)\s+((?:[\w'’-]+\s*){1,5})", re.I)
+# where the counted noun phrase ends: "how many new *inspectors* did ...", "number of scam *victims* the ..."
+_PHRASE_END = {"the", "a", "an", "that", "which", "who", "whom", "in", "on", "at", "for", "by", "to", "from", "with",
+               "under", "during", "since", "than", "as", "per", "this", "these", "those", "its", "their", "and", "or"}
 _NOT_NOUNS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "of", "in", "the", "times",
               "they", "it", "he", "she", "we", "you", "i", "there", "more", "fewer", "less"}
 
@@ -163,9 +173,14 @@ def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> 
     """"How many traffickers ...": a number counts only near a word sharing the counted noun's stem
     ("one trafficker", "14 convicted traffickers"); a number about something else answers nothing."""
     m = _COUNTED.search(question)
-    if not m:
-        return found
-    words = [w for w in re.findall(r"[a-z][\w-]+", question[m.start():m.end()].lower())[2:] if w not in _NOT_NOUNS]
+    tail = m.group(1).lower().split() if m else []
+    if not tail or tail[0] in _NOT_NOUNS:
+        return found  # "by how much did X increase ...": a magnitude, no counted noun
+    words = []
+    for w in tail:
+        if w in _NOT_NOUNS or w in _PHRASE_END:
+            break
+        words.append(w)
     stems = {w[:5] for w in words[-1:] if len(w) > 3}  # the head noun: "anti-trafficking *funding*"
     if not stems:
         return found
@@ -173,6 +188,13 @@ def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> 
     if not near:
         return []
     return [f for f in found if any(abs(f.start - p) <= 60 for p in near)]
+
+
+# verbs that say nothing about what was done: any sentence "reports" or "includes"
+_GENERIC_VERBS = {"say", "says", "said", "report", "reported", "reports", "do", "does", "did", "done", "make", "made",
+                  "take", "taken", "took", "include", "included", "includes", "mention", "mentioned", "describe",
+                  "described", "according", "get", "got", "tell", "give", "given", "know", "known", "note", "noted",
+                  "stand", "mean", "happen", "happened", "show", "shows"}
 
 
 class EntityTagger:
@@ -210,6 +232,23 @@ class EntityTagger:
                 self._cache.popitem(last=False)
         return ents
 
+    def verbs(self, question: str) -> list[str]:
+        """The question's main verbs ("classify", "open"), not its auxiliaries or reporting verbs."""
+        nlp = self._load()
+        with self._nlp_lock:
+            doc = nlp(question)
+        # The main predicate only (the root and verbs joined to it by "and"), not a relative clause's ("victims
+        # *removed* from"); after "did X" it is sometimes tagged as an adjective ("did the government open").
+        roots = [t for t in doc if t.dep_ == "ROOT" and t.pos_ in ("VERB", "ADJ")]
+        roots += [c for r in roots for c in r.children if c.dep_ == "conj" and c.pos_ == "VERB"]
+        return [t.text.lower() for t in roots if t.text.lower() not in _GENERIC_VERBS]
+
+    def nouns(self, text: str) -> list[str]:
+        nlp = self._load()
+        with self._nlp_lock:
+            doc = nlp(text)
+        return [t.text for t in doc if t.pos_ == "NOUN"]
+
     def kinds(self, sentence: str, labels: set[str], kind: AnswerType) -> list[Filler]:
         return [Filler(a, b, sentence[a:b], kind) for a, b, lab in self.entities(sentence) if lab in labels]
 
@@ -246,12 +285,35 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
         found = tagger.kinds(sentence, {"GPE"}, kind)
     elif tagger is not None and kind is AnswerType.PLACE:
         found = tagger.kinds(sentence, EntityTagger._PLACE, kind)
+    elif kind is AnswerType.KIND:
+        found = _qualified(sentence, question)
     if kind is AnswerType.REASON:
         return found
     asked = set(re.findall(r"[a-z0-9]+", question.lower()))
     # a filler made only of the question's own words ("the Government of X", "2024") adds nothing
     return [f for f in found if not set(re.findall(r"[a-z0-9]+", f.text.lower())) <= asked | _FUNCTION_WORDS
             and not (kind is AnswerType.ORGANIZATION and _THE_GOVERNMENT.match(f.text) and "who" not in asked)]
+
+
+_KIND_OF = re.compile(r"\b(?:kinds?|types?|sorts?|forms?) of\s+((?:[\w'’-]+\s*){1,4})", re.I)
+
+
+def _qualified(sentence: str, question: str) -> list[Filler]:
+    """"What kind of center ...": the asked noun in the sentence with the words that qualify it ("a victim
+    support center"); the bare noun, which the question already says, is removed with the question's words."""
+    m = _KIND_OF.search(question)
+    if not m:
+        return []
+    words = []
+    for w in m.group(1).lower().split():
+        if w in _NOT_NOUNS or w in _PHRASE_END:
+            break
+        words.append(w)
+    if not words:
+        return []
+    stem = re.escape(words[-1][:5])
+    return [Filler(f.start(), f.end(), f.group(0), AnswerType.KIND) for f in re.finditer(
+        rf"(?:[\w'’-]+[\s-]+){{1,3}}{stem}[\w-]*", sentence, re.I)]
 
 
 # every chapter calls its subject "the government": that names no organisation a "which" asks for

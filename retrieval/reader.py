@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.answer_types import SLOTTED, AnswerType, EntityTagger, Filler, fillers
+from retrieval.understand import main_clause
 from text.names import fold, surname
 from text.sentences import PERSON_PRONOUN_EARLY, answer_units, clause_spans, leans_on_previous, sentence_spans
 
@@ -27,6 +28,9 @@ OTHER_SUBJECT_PENALTY = 4.0
 # A unit that neither names the focus nor sits in a document about it.
 UNATTRIBUTED_PENALTY = 1.5
 FILLER_BONUS = 1.0  # an answer of the right type beats a slightly closer sentence without one
+# The unit states the act asked about ("how did they *classify* the cases" -> "It *classified* ..."): the
+# cross-encoder weighs the question's nouns, which a neighbouring sentence often shares.
+PREDICATE_BONUS = 1.0
 # Rare question words found in the unit (weighted by how few candidate units hold them): the
 # cross-encoder sometimes prefers a fluent neighbour over the one sentence that has the asked-for term.
 LEXICAL_WEIGHT = 2.0
@@ -88,6 +92,12 @@ def entity_forms(entity) -> list[str]:
 
 
 _WORD = re.compile(r"[\w’'-]+")
+# "A social worker based in Barcelona, she leads ...": the person is the previous sentence's
+_PERSON_EARLY = re.compile(r"^[^.!?]{0,80}?\b(she|he|her|his)\b", re.IGNORECASE)
+
+
+def _leans(unit: str) -> bool:
+    return leans_on_previous(unit) or bool(_PERSON_EARLY.match(unit))
 
 
 def _terms(text: str) -> set[str]:
@@ -136,6 +146,9 @@ class Reader:
             c.rerank = s
         forms = [f for e in focus for f in entity_forms(e)]
         lexical = _local_idf_overlap(question_terms, cands)
+        asked = slot_question or question
+        a, b = main_clause(asked)
+        acts = [v[:5] for v in self.tagger.verbs(asked[a:b])] if self.tagger is not None else []
         unlinked = [fold(t) for t in unlinked_names or []]
         for c, lex in zip(cands, lexical):
             subject = fold(subject_of(c.row))
@@ -147,6 +160,8 @@ class Reader:
                 c.about_focus = False  # the question names something this passage never mentions
             c.score = c.rerank + LEXICAL_WEIGHT * lex - (OTHER_SUBJECT_PENALTY if c.other_subject else 0.0) \
                 - (0.0 if c.about_focus else UNATTRIBUTED_PENALTY)
+            if acts and any(w.lower().startswith(v) for w in _WORD.findall(c.text) for v in acts):
+                c.score += PREDICATE_BONUS
             if answer_type in SLOTTED or answer_type is AnswerType.REASON:
                 c.fillers = fillers(c.text, answer_type, slot_question or question, self.tagger)
                 prev = self._previous(c) if not c.fillers and PERSON_PRONOUN_EARLY.match(c.text) else None
@@ -161,7 +176,16 @@ class Reader:
                 if c.fillers:
                     c.score += FILLER_BONUS
         cands.sort(key=lambda c: c.score, reverse=True)
-        best = cands[0]
+        # A detail about a named organisation or person ("how many victims did the FBI rescue") must come
+        # from a unit about it: another body's figure is no answer, however close its words.
+        # So must a detail about a country whose own chapter is among the evidence.
+        has_chapter = any(fold(subject_of(c.row)) in focus_subjects for c in cands if subject_of(c.row))
+        strict = answer_type in SLOTTED and (has_chapter or any(getattr(e, "label", "") in ("Actor", "Hero")
+                                                                for e in focus))
+        pool = [c for c in cands if c.about_focus] if strict else cands
+        if not pool:
+            return Reading([], cands[0], answer_type, reason="OFF_TOPIC", scored=cands)
+        best = pool[0]
         if best.score < ANSWERS:
             return Reading([], best, answer_type, reason="WEAK_EVIDENCE" if best.rerank < RELEVANT or
                            best.about_focus else "OFF_TOPIC", scored=cands)
@@ -175,8 +199,9 @@ class Reader:
         return spans[-1] if spans else None
 
     def _with_antecedent(self, c: Candidate) -> str:
-        """A unit that opens on a pronoun is scored with the sentence it leans on."""
-        if leans_on_previous(c.text):
+        """A unit that opens on a pronoun (or names a person only as "she"/"he" early on) is scored with
+        the sentence it leans on."""
+        if _leans(c.text):
             prev = self._previous(c)
             if prev:
                 return c.row["text"][prev[0]:prev[1]] + " " + c.text
@@ -184,7 +209,7 @@ class Reader:
 
     def _names_before(self, c: Candidate, forms: list[str]) -> bool:
         prev = self._previous(c)
-        return bool(prev) and leans_on_previous(c.text) and _names(c.row["text"][prev[0]:prev[1]], forms)
+        return bool(prev) and _leans(c.text) and _names(c.row["text"][prev[0]:prev[1]], forms)
 
 
 def quote_span(c: Candidate, question_terms: set[str], budget: int = MAX_QUOTE) -> tuple[int, int]:
@@ -199,7 +224,8 @@ def quote_span(c: Candidate, question_terms: set[str], budget: int = MAX_QUOTE) 
 
     def weight(k: int) -> float:
         a, b = clauses[k]
-        filled = any(a <= f.start + c.i < b for f in c.fillers)
+        # a filler of no width (the chapter's own country) sits in no clause
+        filled = any(a <= f.start + c.i < b for f in c.fillers if f.end > f.start)
         return (2.0 if filled else 0.0) + _overlap(question_terms, text[a:b])
 
     k = max(range(len(clauses)), key=weight)

@@ -22,8 +22,10 @@ COVERAGE_NOTE = ("The tier table holds every 2024 Tier 3, Tier 2 Watch List and 
 
 
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
-_UP = re.compile(r"\b(upgrad\w*|mov\w* up|improv\w*|promot\w*|rose|climb\w*)", re.IGNORECASE)
-_DOWN = re.compile(r"\b(downgrad\w*|mov\w* down|drop\w*|fell|fall\w*|demot\w*|slid\w*|worsen\w*)", re.IGNORECASE)
+_UP = re.compile(r"\b(upgrad\w*|(?:mov\w*|go|goes|gone|went|bump\w*) up(?! or down)|improv\w*|promot\w*|rose|"
+                 r"climb\w*)", re.IGNORECASE)
+_DOWN = re.compile(r"\b(downgrad\w*|(?:mov\w*|go|goes|gone|went) down|drop\w*|fell|fall\w*|demot\w*|slid\w*|"
+                   r"slipp?\w*|relegat\w*|worsen\w*)", re.IGNORECASE)
 _SAME = re.compile(r"\b(stay\w*|remain\w*|same tier|unchanged|keep|kept|still)\b", re.IGNORECASE)
 
 

@@ -151,9 +151,45 @@ class EntityLinker:
 _LIST = re.compile(r"\b(which|list|name|what are|who are|all( the)?|every|enumerate)\b", re.IGNORECASE)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(upgrad\w*|downgrad\w*|mov(?:e|ed|es)|chang\w*|promot\w*|demot\w*|drop\w*|rais\w*|"
-                     r"improv\w*|worsen\w*|fell|rose|previous(?:ly)?|last year|2023|compared|from tier)\b", re.IGNORECASE)
-_TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|ranks?|rated|ratings?|placements?|placed|watch ?list|special case|"
-                        r"status|standing|stands?|graded?)\b", re.IGNORECASE)
+                     r"improv\w*|worsen\w*|fell|rose|slipp?\w*|climb\w*|relegat\w*|previous(?:ly)?|last year|2023|"
+                     r"compared|from tier|(?:go|goes|gone|went|going) (?:up|down)|up or down)\b", re.IGNORECASE)
+_TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|rated|ratings?|placements?|placed|watch ?list|special case|"
+                        r"graded?)\b", re.IGNORECASE)
+# Words that ask for a placement only when said of a country: "where does Algeria sit", "Laos's standing"
+# (but "where does that case stand", "the status of the draft law in Algeria" are not about tiers).
+_PLACEMENT_WORD = re.compile(r"\b(ranks?|status|standing|stands?|sits?)\b", re.IGNORECASE)
+_CLAUSE_WH = re.compile(r",\s*(?=(?:what|which|who|whom|whose|where|when|why|how|in which|in what)\b)", re.IGNORECASE)
+_STARTS_ASKING = re.compile(r"\W*(?:what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were|has|have|"
+                            r"had|can|could|will|would|list|name)\b", re.IGNORECASE)
+
+
+def main_clause(question: str) -> tuple[int, int]:
+    """The span of what is asked, without the context around it: the first sentence that ends in a
+    question mark ("X did Y. Where does that case stand now?"), from its wh-word when a leading clause
+    sets the scene ("Even while staying on the lowest tier, what kind of center ...")."""
+    start, end = 0, len(question)
+    for m in re.finditer(r"[^.!?]*[.!?]|[^.!?]+$", question):
+        if m.group(0).rstrip().endswith("?"):
+            start, end = m.start(), m.end()
+            break
+    clause = question[start:end]
+    if not _STARTS_ASKING.match(clause):
+        m = _CLAUSE_WH.search(clause)
+        if m:
+            start += m.end()
+    while start < end and question[start].isspace():
+        start += 1
+    return start, end
+
+
+def _said_of_country(question: str, entities: list[LinkedEntity], span: tuple[int, int]) -> bool:
+    countries = [e for e in entities if e.label == "Country" and span[0] <= e.start < span[1]]
+    for m in _PLACEMENT_WORD.finditer(question, span[0], span[1]):
+        for e in countries:
+            a, b = sorted((m.start(), e.start))
+            if len(question[a:b].split()) <= 4:
+                return True
+    return False
 # "over 20 years", "since 2001", "in total": a question about more than the 2024 list.
 _BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
                           r"past \d+ years|so far)\b", re.IGNORECASE)
@@ -172,9 +208,14 @@ def _classify(question: str, entities: list[LinkedEntity]) -> str:
     labels = {e.label for e in entities}
     if _SOURCE_WORD.search(question):
         return "source_outlet"
+    # Tier words count where the question asks, not in the context it gives ("Even while on Tier 3, what ...").
+    a, b = span = main_clause(question)
+    asked = question[a:b]
+    asked_labels = {e.label for e in entities if a <= e.start < b}
     # "upgrades"/"downgrades" as nouns ("tech upgrades") are no tier move
-    moved = re.search(r"\b(upgrad|downgrad)(?!es\b)\w*", question, re.IGNORECASE)
-    tierish = bool(_TIER_WORD.search(question)) or "Tier" in labels or (bool(moved) and "Country" in labels)
+    moved = re.search(r"\b(upgrad|downgrad)(?!es\b)\w*", asked, re.IGNORECASE)
+    tierish = bool(_TIER_WORD.search(asked)) or "Tier" in asked_labels or (bool(moved) and "Country" in labels) \
+        or _said_of_country(question, entities, span)
     heroish = bool(_HERO_WORD.search(question))
     if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.IGNORECASE)):
         return "tier_changes_all"

@@ -110,3 +110,28 @@ def test_subject_from_title_or_property():
     assert subject_of({"title": "2024 Trafficking in Persons Report: Moldova"}) == "Moldova"
     assert subject_of({"title": "News", "subject_name": "Laos"}) == "Laos"
     assert subject_of({"title": "Some news article"}) == ""
+
+
+def test_what_kind_of_is_answered_by_the_qualified_noun(reader):
+    row = _row("The Government of Cambodia does not fully meet the minimum standards and is not making significant "
+               "efforts to do so. Despite that, the government took some steps, including opening a victim support "
+               "center and launching an online training course.", "Cambodia")
+    country = LinkedEntity("Country", "KHM", "Cambodia", "Cambodia", 0, ("Cambodia",))
+    q = "Even while staying on the lowest tier, what kind of center did Cambodia's government open?"
+    r = reader.read(q, AnswerType.KIND, [row], [country], {"center", "govern", "open"}, {"cambodia"})
+    assert r.chosen and "victim support center" in r.chosen[0].text
+    assert [f.text for f in r.chosen[0].fillers] == ["a victim support center"]
+    bare = _row("The government opened a center.", "Cambodia")
+    assert not reader.read("What type of shelter did Cambodia open?", AnswerType.KIND, [bare], [country],
+                           {"shelte", "open"}, {"cambodia"}).chosen
+
+
+def test_the_unit_that_states_the_asked_act_wins(reader):
+    row = _row("These efforts included identifying more victims and removing potential trafficking victims from "
+               "special economic zones (SEZs). It classified almost all cases involving potential trafficking "
+               "victims removed from SEZs as labor disputes.", "Laos")
+    country = LinkedEntity("Country", "LAO", "Laos", "Lao", 0, ("Laos", "Lao"))
+    q = "How did the Lao authorities classify the cases of possible victims removed from special economic zones?"
+    r = reader.read(q, AnswerType.DESCRIPTION, [row], [country], {"classi", "cases", "victim", "remove", "specia",
+                                                                  "econom", "zones"}, {"laos"})
+    assert r.chosen and "labor disputes" in r.chosen[0].text

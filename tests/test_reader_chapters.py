@@ -84,3 +84,47 @@ def test_scoped_lists_and_counts_come_from_the_chapters(chapters_agent):
 def test_a_multi_part_question_joins_text_and_graph(chapters_agent):
     a = ask(chapters_agent, "Which country approved an airport next to a special economic zone, and what tier is it on?")
     assert not a.abstained and "Laos" in a.answer and "Tier 2 Watch List" in a.answer and len(a.citations) == 2
+
+
+def test_a_described_country_is_found_then_the_rest_answered_about_it(chapters_agent):
+    a = ask(chapters_agent, "In the country whose labor ministry brought on 20 new inspectors, what share of "
+                            "identified victims received state-funded assistance?")
+    assert not a.abstained and a.answer.startswith("Moldova:") and "22 percent" in a.answer, a.answer
+    assert len(a.citations) == 2 and len(a.answer) <= 350
+    a = ask(chapters_agent, "One of the Watch List countries increased law enforcement cooperation with Haiti. "
+                            "Which one, and for how many consecutive years has it been on the Watch List?")
+    assert a.answer.startswith("Dominican Republic") and "second consecutive year" in a.answer, a.answer
+
+
+def test_compared_countries_are_answered_each_on_its_own(chapters_agent):
+    a = ask(chapters_agent, "How does the scale of online scam trafficking victims described for Cambodia compare "
+                            "with the number of Indonesian scam victims the Indonesian government supported?")
+    assert not a.abstained and "tens of thousands" in a.answer and "hundreds" in a.answer, a.answer
+    assert {c.document for c in a.citations} == {"tip2024_cambodia.txt", "tip2024_indonesia.txt"}
+
+
+def test_one_sentence_answering_two_parts_is_quoted_whole(chapters_agent):
+    a = ask(chapters_agent, "How many officials did the DR investigate for complicity in trafficking, and who got "
+                            "convicted?")
+    assert not a.abstained and "three" in a.answer and "police officer" in a.answer, a.answer
+
+
+def test_a_tier_move_the_graph_contradicts_is_a_false_premise(chapters_agent):
+    a = ask(chapters_agent, "What led to Uzbekistan being dropped to the Tier 2 Watch List in 2024?")
+    assert a.abstained and a.abstain_reason == "the question's premise contradicts the sources", a.answer
+    assert "remained on Tier 2" in a.answer
+
+
+def test_a_topic_no_document_mentions_is_refused_by_its_nouns(chapters_agent):
+    a = ask(chapters_agent, "What does the 2024 report say about forced labor in Uzbekistan's silk cocoon production?")
+    assert a.abstained and "silk" in a.answer and "cocoon" in a.answer, a.answer
+    a = ask(chapters_agent, "How many labour inspectors did Moldova recruit?")  # UK spelling, a synonym: answered
+    assert not a.abstained and "20" in a.answer, a.answer
+    # one noun the documents lack ("video": they say "audio-visual") beside ones they have ("court") is a paraphrase
+    a = ask(chapters_agent, "What did Greece set up in every court to oversee tech upgrades like remote testimony by video?")
+    assert not a.abstained and "three-person committee" in a.answer, a.answer
+
+
+def test_bare_korea_is_the_chapter_country(chapters_agent):
+    a = ask(chapters_agent, "Where does Korea rank in the 2024 report, and is that a change from its previous placement?")
+    assert not a.abstained and "Tier 1" in a.answer and "upgraded" in a.answer, a.answer

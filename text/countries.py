@@ -34,6 +34,38 @@ IRREGULAR = {
 }
 
 
+_QUALIFIED = re.compile(r"^(?:South|North|East|West|Republic of|the Republic of|Democratic Republic of(?: the)?)\s+(.+)$|"
+                        r"^(.+?),\s*(?:Republic of|Democratic People's Republic of|the)$")
+
+
+def bare_name(name: str) -> str | None:
+    """"South Korea" / "Korea, Republic of" -> "Korea": what people write when only one of the
+    qualified names is meant (the caller decides whether the bare name is unambiguous)."""
+    m = _QUALIFIED.match(name.strip())
+    return (m.group(1) or m.group(2)).strip() if m else None
+
+
+def with_bare_names(rows: list[dict], mentioned: set[str] | None = None) -> list[dict]:
+    """Each ingested country also answers to its bare name ("Korea" for South Korea) when it is the only
+    country that has it, or the only one of those that share it which the documents mention (the tier
+    table lists both Koreas; a corpus with a South Korea chapter means that one)."""
+    bare: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r["label"] == "Country":
+            for form in {b.lower() for n in [r["name"], *(r.get("aliases") or [])] if (b := bare_name(n))}:
+                bare.setdefault(form, []).append(i)
+    out = list(rows)
+    for form, idx in bare.items():
+        keys = {rows[i]["key"] for i in idx}
+        if len(keys) > 1 and mentioned is not None:
+            idx = [i for i in idx if rows[i]["key"] in mentioned]
+            keys = {rows[i]["key"] for i in idx}
+        if len(keys) == 1:
+            r = out[idx[0]]
+            out[idx[0]] = {**r, "aliases": [*(r.get("aliases") or []), form.title()]}
+    return out
+
+
 def derived_demonym(name: str) -> str | None:
     """The regular English demonym of a one-word country name, or None when no rule fits."""
     if " " in name or not name[:1].isupper():

@@ -1,0 +1,129 @@
+"""Question forms the reader must read by structure, not by topic: the clause that asks, a country
+described instead of named, countries compared, a scene-setting clause, a magnitude vs a count, a bare
+country name. Pure functions and hand-made entity rows: no Neo4j, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answer_types import AnswerType, EntityTagger, expected_type, fillers
+from retrieval.decompose import ask_about, decompose, find_clue, is_comparison
+from retrieval.understand import EntityLinker, Shape, classify, main_clause
+from text.countries import bare_name, with_bare_names
+
+ROWS = [
+    {"label": "Country", "key": "KHM", "name": "Cambodia", "aliases": ["Cambodian"]},
+    {"label": "Country", "key": "COL", "name": "Colombia", "aliases": ["Colombian"]},
+    {"label": "Country", "key": "DZA", "name": "Algeria", "aliases": ["Algerian"]},
+    {"label": "Country", "key": "KOR", "name": "Korea, South", "aliases": ["South Korea", "Korea, Republic of", "ROK"]},
+    {"label": "Country", "key": "PRK", "name": "North Korea", "aliases": ["Korea, North", "DPRK"]},
+]
+
+
+def shape(question: str, rows=ROWS) -> Shape:
+    linker = EntityLinker(rows)
+    return classify(question, linker.link(question))
+
+
+@pytest.mark.parametrize("question,asked", [
+    ("Even while staying on the lowest tier, what kind of center did Cambodia open?",
+     "what kind of center did Cambodia open?"),
+    ("Colombian courts convicted one case. Where does that case stand now?", "Where does that case stand now?"),
+    ("What tier is Algeria on?", "What tier is Algeria on?"),
+])
+def test_main_clause_is_what_is_asked(question, asked):
+    a, b = main_clause(question)
+    assert question[a:b] == asked
+
+
+def test_tier_words_in_the_scene_setting_clause_do_not_make_a_tier_question():
+    assert shape("Even while staying on the lowest tier, what kind of center did Cambodia's government open?") \
+        is Shape.FACT
+    assert shape("What tier is Cambodia on?") is Shape.TIER_LOOKUP
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("where does algeria sit in the 2024 tip report and did it go up or down?", Shape.TIER_CHANGE),
+    ("Where does Algeria stand in the report?", Shape.TIER_LOOKUP),
+    ("Colombian courts have convicted one labor trafficking case. Where does that case stand now?", Shape.FACT),
+    ("What is the status of the draft law that Algeria's parliament is debating?", Shape.FACT),
+])
+def test_placement_words_count_only_when_said_of_a_country(question, expected):
+    assert shape(question) is expected
+
+
+def test_a_scene_setting_clause_is_not_a_part():
+    parts = decompose("Even while staying on the lowest tier, what kind of center did Cambodia open?")
+    assert len(parts) == 1 and not parts[0].about_tier
+    assert parts[0].text.startswith("what kind of center")
+    assert len(decompose("Which country opened X, in which city, and what was its tier?")) == 3
+
+
+def test_a_described_country_is_a_clue_and_the_rest_is_asked_about_it():
+    clue = find_clue("In the country whose labor ministry brought on 20 new inspectors, what share of "
+                     "identified victims received state-funded assistance?")
+    assert clue.text == "the country whose labor ministry brought on 20 new inspectors"
+    assert ask_about(clue, "Moldova") == "In Moldova, what share of identified victims received state-funded assistance?"
+
+    clue = find_clue("One of the Watch List countries increased law enforcement cooperation with Haiti. Which one, "
+                     "and for how many consecutive years has it been on the Watch List?")
+    assert clue.text.startswith("One of the Watch List countries")
+    assert ask_about(clue, "the Dominican Republic") == \
+        "for how many consecutive years has the Dominican Republic been on the Watch List?"
+
+    only = find_clue("One of these countries opened a victim support center. Which one?")
+    assert only.rest == "" and ask_about(only, "Cambodia") == ""
+
+
+def test_ordinary_questions_have_no_clue():
+    assert find_clue("Which country that opened a shelter is on Tier 3?") is None
+    assert find_clue("How many victims did Colombia identify?") is None
+    assert find_clue("Algeria tripled prosecutions. What tier is it on?") is None
+
+
+def test_comparison_needs_two_countries_and_a_comparing_word():
+    assert is_comparison("How does Cambodia's scam problem compare with Indonesia's?", 2)
+    assert not is_comparison("How does Cambodia's scam problem compare with last year?", 1)
+    assert not is_comparison("What did Cambodia and Indonesia sign?", 2)
+
+
+@pytest.mark.parametrize("question,sentence,found", [
+    # a magnitude: no counted noun, so "tripling" answers
+    ("By how much did Algeria increase its prosecutions?", "tripling prosecutions of alleged traffickers", True),
+    # the counted noun is the phrase's head, not a word before it
+    ("How does it compare with the number of Indonesian scam victims the government supported?",
+     "cooperating with a foreign government to address one online scam operation", False),
+    ("How does it compare with the number of Indonesian scam victims the government supported?",
+     "supporting hundreds of Indonesian forced labor victims exploited in online scam operations", True),
+    ("What exact number of trafficking victims did the authorities identify?", "the majority of those identified",
+     False),
+])
+def test_quantity_slots(question, sentence, found):
+    assert expected_type(question) is AnswerType.QUANTITY
+    assert bool(fillers(sentence, AnswerType.QUANTITY, question, EntityTagger())) is found
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Where does that case stand now?", AnswerType.DESCRIPTION),
+    ("Where does Korea rank in the 2024 report?", AnswerType.TIER),
+    ("Where is the new shelter located?", AnswerType.PLACE),
+])
+def test_where_is_not_always_a_place(question, kind):
+    assert expected_type(question) is kind
+
+
+def test_bare_country_name_goes_to_the_one_the_documents_mention():
+    assert bare_name("South Korea") == "Korea" and bare_name("Korea, Republic of") == "Korea"
+    assert bare_name("Dominican Republic") is None
+    ambiguous = EntityLinker(with_bare_names(ROWS))
+    assert ambiguous.link("Where does Korea rank?") == []  # both Koreas are ingested and neither is mentioned
+    mentioned = EntityLinker(with_bare_names(ROWS, mentioned={"KOR", "KHM"}))
+    assert [e.key for e in mentioned.link("Where does Korea rank?")] == ["KOR"]
+    assert shape("Where does Korea rank in the 2024 report?", with_bare_names(ROWS, {"KOR"})) is Shape.TIER_LOOKUP
+
+
+def test_a_clue_before_a_dash_then_the_rest_about_it():
+    clue = find_clue("The government that approved an international airport beside the Golden Triangle SEZ - which "
+                     "country is it and what tier did it get?")
+    assert clue.text == "The government that approved an international airport beside the Golden Triangle SEZ"
+    assert ask_about(clue, "Laos") == "what tier did Laos get?"
