@@ -100,6 +100,13 @@ def _leans(unit: str) -> bool:
     return leans_on_previous(unit) or bool(_PERSON_EARLY.match(unit))
 
 
+def _named_body(entity) -> bool:
+    """A hero, or an actor the question calls by its proper name ("the FBI", "Operation Synergia"), not
+    by a description that happens to link to one ("the TIP heroes")."""
+    label, surface = getattr(entity, "label", ""), getattr(entity, "surface", "")
+    return label == "Hero" or (label == "Actor" and all(w[:1].isupper() for w in surface.split()))
+
+
 def _terms(text: str) -> set[str]:
     return {w.lower()[:6] for w in _WORD.findall(text)}
 
@@ -141,7 +148,8 @@ class Reader:
         cands = self.candidates(rows, question_terms)
         if not cands:
             return Reading([], None, answer_type, reason="WEAK_EVIDENCE")
-        texts = [f"{context_of(c.row)}: {self._with_antecedent(c)}" for c in cands]
+        about_person = any(getattr(e, "label", "") == "Hero" for e in focus)
+        texts = [f"{context_of(c.row)}: {self._with_antecedent(c, about_person)}" for c in cands]
         for c, s in zip(cands, self.reranker.score(question, texts)):
             c.rerank = s
         forms = [f for e in focus for f in entity_forms(e)]
@@ -180,8 +188,7 @@ class Reader:
         # from a unit about it: another body's figure is no answer, however close its words.
         # So must a detail about a country whose own chapter is among the evidence.
         has_chapter = any(fold(subject_of(c.row)) in focus_subjects for c in cands if subject_of(c.row))
-        strict = answer_type in SLOTTED and (has_chapter or any(getattr(e, "label", "") in ("Actor", "Hero")
-                                                                for e in focus))
+        strict = answer_type in SLOTTED and (has_chapter or any(_named_body(e) for e in focus))
         pool = [c for c in cands if c.about_focus] if strict else cands
         if not pool:
             return Reading([], cands[0], answer_type, reason="OFF_TOPIC", scored=cands)
@@ -198,10 +205,10 @@ class Reader:
         spans = [(a, b) for a, b in sentence_spans(c.row["text"]) if b <= c.i]
         return spans[-1] if spans else None
 
-    def _with_antecedent(self, c: Candidate) -> str:
-        """A unit that opens on a pronoun (or names a person only as "she"/"he" early on) is scored with
-        the sentence it leans on."""
-        if _leans(c.text):
+    def _with_antecedent(self, c: Candidate, about_person: bool = False) -> str:
+        """A unit that opens on a pronoun (or, in a question about a person, names them only as "she" or
+        "he" early on) is scored with the sentence it leans on."""
+        if leans_on_previous(c.text) or (about_person and _PERSON_EARLY.match(c.text)):
             prev = self._previous(c)
             if prev:
                 return c.row["text"][prev[0]:prev[1]] + " " + c.text
