@@ -248,3 +248,41 @@ def test_a_pdf_over_the_text_limit_ingests_under_the_pdf_limit(documents, tmp_pa
     with pytest.raises(LoadError, match="over the .* limit for PDFs"):
         load(pdf, size // 2, size // 2)
     assert load(pdf, size // 2, size * 2).pages == 3  # the text limit does not apply to PDFs
+
+
+# -- a long PDF -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_pdf(tmp_path_factory) -> Path:
+    _need_chromium()
+    return docgen.make_long_report(tmp_path_factory.mktemp("long") / "report_500.pdf", 500)
+
+
+def test_a_500_page_pdf_is_read_page_by_page_in_bounded_memory(long_pdf):
+    from bench.pdf_pages import read_cost
+
+    cost = read_cost(long_pdf)
+    assert cost["pages"] == 500 and cost["progress_calls"] == 500
+    # a page at a time: the process grows by little more than the text itself (about 0.7 MB here)
+    assert cost["read_rss_growth_mb"] < 60, cost
+    doc = load(long_pdf, 5_000_000, 10**9)
+    ps = chunk(doc, clean(doc.text).blocks)
+    assert {n for p in ps for n in p.pages} == set(range(1, 501))
+    assert boilerplate_in("\n".join(p.text for p in ps)) == []
+
+
+@pytest.mark.slow
+def test_a_500_page_pdf_ingests_with_every_page_cited(long_pdf, scratch, embedder, nlp, graph):
+    """About 75 s here (2,000 passages to embed): hence slow. `make bench` records the time per page."""
+    import time
+
+    from rich.console import Console
+
+    console = Console(record=True, width=120, force_terminal=False)
+    t = time.perf_counter()
+    summary = run_ingest(scratch, [long_pdf], tiers_csv=None, embedder=embedder, nlp=nlp, console=console)
+    per_page = (time.perf_counter() - t) / 500
+    assert summary.documents == 1 and not summary.errors
+    pages = graph.read("MATCH (p:Passage) UNWIND p.pages AS n RETURN count(DISTINCT n) AS n")[0]["n"]
+    assert pages == 500
+    print(f"500-page PDF: {per_page:.3f} s/page, {summary.passages} passages")
