@@ -280,6 +280,13 @@ def write(results: dict) -> None:
             c = cold[key]
             lines.append(f"| {label} | {c['median_s']} | {', '.join(map(str, c['runs_s']))} | "
                          f"{c.get('target_s', '–')} |")
+    pdf = results.get("pdf_pages")
+    if pdf:
+        lines += ["", "## A long PDF", "",
+                  f"A generated {pdf['pages']}-page PDF ({pdf['pdf_mb']} MB, {pdf['passages']} passages): read at "
+                  f"**{pdf['read_ms_per_page']} ms/page** (process grew {pdf['read_rss_growth_mb']} MB while reading), "
+                  f"ingested whole in {pdf['ingest_s']} s: **{pdf['ingest_s_per_page']} s/page**; "
+                  f"{pdf['pages_with_passages']} pages cited by passages."]
     if results.get("scale"):
         lines += ["", "## Scale", "",
                   "| passages | ingest s | ingest passages/s | ratio to raw embedding | Neo4j writes/s | "
@@ -421,6 +428,12 @@ def main() -> None:
         if parts == {"serving"}:
             print((RESULTS / "results.md").read_text())
             return
+        print("a 500-page PDF…", flush=True)
+        from bench.pdf_pages import measure
+
+        results["pdf_pages"] = measure(settings, int(os.environ.get("TIPKG_BENCH_PDF_PAGES", "500")))
+        print(f"  {results['pdf_pages']}", flush=True)
+        write(results)
         print("scale…", flush=True)
         results["scale"] = []
         for n in sizes:

@@ -152,13 +152,16 @@ def _load_spacy():
 def prepare(doc: RawDocument, gaz: Gazetteer) -> list[Passage]:
     """Clean and chunk one document, and say whether it is a chapter and whose: its passages, with context."""
     cleaned = clean(doc.text)
-    doc.title, doc.outlet = cleaned.title or doc.path.stem, cleaned.outlet
-    chapter = detect_chapter(gaz, cleaned.title, cleaned.blocks)
+    # What the file says about itself first (PDF metadata, <title> without the site's name), then its
+    # first heading, then its name.
+    doc.title = doc.meta_title or cleaned.title or doc.path.stem
+    doc.outlet = cleaned.outlet or doc.meta_outlet
+    chapter = detect_chapter(gaz, doc.meta_title or cleaned.title, cleaned.blocks)
     if chapter:
         doc.kind, doc.subject, doc.subject_name = "chapter", chapter.iso3, chapter.name
         doc.local_aliases = chapter.local_aliases
         # A chapter copied without its title line still says whose chapter it is.
-        doc.title = cleaned.title or f"{REPORT['name']}: {chapter.name}"
+        doc.title = doc.meta_title or cleaned.title or f"{REPORT['name']}: {chapter.name}"
     ps = chunk(doc, cleaned.blocks)
     context = passage_context(doc.title, doc.subject_name)
     for p in ps:
@@ -180,20 +183,24 @@ def run_ingest(
     timer = _Timer(summary)
     gaz = Gazetteer()
 
-    with timer("load"):
+    with timer("load"), _progress(console) as reading:
         files, errors = discover([Path(p) for p in paths])
         summary.errors.extend(str(e) for e in errors)
         docs: list[RawDocument] = []
         seen_ids: set[str] = set()
         for f in files:
+            task = reading.add_task(f"read {f.name}", total=None)
             try:
-                doc = load(f, settings.max_document_bytes)
+                doc = load(f, settings.max_document_bytes, settings.max_pdf_bytes,
+                           on_page=lambda done, total, task=task: reading.update(task, completed=done, total=total))
             except LoadError as exc:
                 summary.errors.append(str(exc))
                 continue
             except OSError as exc:
                 summary.errors.append(f"{f.name}: cannot read ({exc.strerror})")
                 continue
+            finally:
+                reading.remove_task(task)
             if doc.doc_id in seen_ids:
                 summary.warnings.append(f"{f.name}: same text as another file, ingested once")
                 continue
@@ -436,14 +443,16 @@ def _write_graph(graph, gaz, docs, passages_by_doc, mentions, ner_actors, heroes
         W.write_rows(graph, W.UPSERT_DOCUMENTS, [
             {"doc_id": doc.doc_id, "file": doc.file, "path": str(doc.path), "prefix": doc.prefix, "title": doc.title,
              "outlet": doc.outlet, "chars": len(doc.text), "kind": doc.kind, "subject": doc.subject or None,
-             "subject_name": doc.subject_name or None}
+             "subject_name": doc.subject_name or None, "published": doc.published or None,
+             "pages": doc.pages or None}
             for doc in group
         ], report_key=REPORT["key"])
         W.write_rows(graph, W.CLEAR_PASSAGE_MENTIONS, [p.passage_id for p in ps])
         W.write_rows(graph, W.UPSERT_PASSAGES, [
             {"passage_id": p.passage_id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text,
              "start": p.start, "end": p.end, "section": p.section, "words": p.words, "file": doc.file,
-             "char_runs": p.char_runs, "context": p.context}
+             "char_runs": p.char_runs, "context": p.context, "pages": p.pages or None,
+             "page_starts": p.page_starts if p.pages else None}
             for doc in group for p in passages_by_doc[doc.doc_id]
         ])
         W.write_rows(graph, W.LINK_NEXT, [

@@ -9,6 +9,7 @@ sentence ends.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from ingest.clean import Block
 from ingest.models import Passage, RawDocument
@@ -41,6 +42,16 @@ def _split_long(block: Block) -> list[Block]:
     return parts
 
 
+def page_starts(text: str) -> list[int]:
+    """Offsets where pages 2, 3, ... begin: after each form feed (ingest.pdf, pdftotext)."""
+    return [m.end() for m in re.finditer("\f", text)] if "\f" in text else []
+
+
+def _pages(starts: list[int], a: int, b: int) -> tuple[list[int], list[int]]:
+    first, last = bisect_right(starts, a) + 1, bisect_right(starts, b - 1) + 1
+    return list(range(first, last + 1)), starts[first - 1:last - 1]
+
+
 def chunk(doc: RawDocument, blocks: list[Block]) -> list[Passage]:
     groups: list[tuple[str, list[Block]]] = []
     section = ""
@@ -70,6 +81,7 @@ def chunk(doc: RawDocument, blocks: list[Block]) -> list[Passage]:
                 continue
         merged.append((sec, blks))
 
+    starts = page_starts(doc.text)
     passages = []
     for ordinal, (sec, blks) in enumerate(merged):
         text, offs = blks[0].text, list(blks[0].offsets)
@@ -89,4 +101,6 @@ def chunk(doc: RawDocument, blocks: list[Block]) -> list[Passage]:
                 char_runs=to_runs(offs),
             )
         )
+        if starts or doc.pages:
+            passages[-1].pages, passages[-1].page_starts = _pages(starts, offs[0], offs[-1] + 1)
     return passages

@@ -22,6 +22,11 @@ class RawDocument:
     subject: str = ""  # a chapter's country (iso3, the Country node's key)
     subject_name: str = ""
     local_aliases: list[str] = field(default_factory=list)  # names the chapter gives its country ("ROK")
+    # What the file says about itself (PDF metadata, HTML meta tags and JSON-LD): preferred to guesses.
+    meta_title: str = ""
+    meta_outlet: str = ""
+    published: str = ""  # ISO date, or ""
+    pages: int = 0  # a PDF's page count (its text has a form feed before each page after the first)
 
     @property
     def prefix(self) -> str:
@@ -44,6 +49,10 @@ class Passage:
     # Where each cleaned character sits in the original text, as compact runs (see text.offsets):
     # lets a quote map back exactly without holding one int per character.
     char_runs: list[int] = field(default_factory=list, repr=False)
+    # A paged document's passage: the pages it spans, and the original offset where each page after the
+    # first begins (so a quote inside it knows its own page: see retrieval.citations).
+    pages: list[int] = field(default_factory=list)
+    page_starts: list[int] = field(default_factory=list)
 
     @property
     def words(self) -> int:

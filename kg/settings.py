@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     refresh_seconds: float = 30.0  # how often a running answerer checks whether the corpus was re-ingested
     max_document_bytes: int = 5_000_000
+    # PDFs get their own limit: the report itself is a PDF of hundreds of pages, far over 5 MB, and a
+    # PDF is read page by page (ingest.pdf), so its size does not become memory.
+    max_pdf_bytes: int = 200_000_000
 
     # Optional LLM: none | llamacpp | ollama | openai
     llm_provider: str = "none"

@@ -22,7 +22,7 @@ UNWIND $rows AS row
 MERGE (d:Document {doc_id: row.doc_id})
 SET d.file = row.file, d.path = row.path, d.prefix = row.prefix, d.title = row.title, d.outlet = row.outlet,
     d.chars = row.chars, d.complete = false, d.kind = row.kind, d.subject = row.subject,
-    d.subject_name = row.subject_name,
+    d.subject_name = row.subject_name, d.published = row.published, d.pages = row.pages,
     d.ingested_at = coalesce(d.ingested_at, datetime())  // when this version of the file first came in
 MERGE (d)-[:COVERS]->(r)
 WITH d, row
@@ -75,7 +75,7 @@ MATCH (d:Document {doc_id: row.doc_id})
 MERGE (p:Passage {passage_id: row.passage_id})
 SET p.doc_id = row.doc_id, p.ordinal = row.ordinal, p.text = row.text, p.start = row.start,
     p.end = row.end, p.section = row.section, p.words = row.words, p.file = row.file,
-    p.char_runs = row.char_runs, p.context = row.context
+    p.char_runs = row.char_runs, p.context = row.context, p.pages = row.pages, p.page_starts = row.page_starts
 MERGE (d)-[:HAS_PASSAGE]->(p)
 """
 

@@ -9,18 +9,37 @@ every [n] in the answer resolves.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 
 from retrieval.models import Answer, Citation
+from text.normalize import reader_form
 from text.offsets import span
 from text.shingles import carries
 
 _WS = re.compile(r"\s+")
+_LINE_END_HYPHEN = re.compile(r"[-‐](?=[ \t]*\n)")
 
 
 def _squash(s: str) -> str:
     return _WS.sub("", s)
+
+
+def quote_pages(row: dict, start: int, end: int) -> list[int]:
+    """The pages an original span [start, end) of a paged passage lies on (its row's pages/page_starts)."""
+    pages, starts = row.get("pages") or [], row.get("page_starts") or []
+    if not pages:
+        return []
+    first = pages[0] + bisect_right(starts, start)
+    return list(range(first, pages[0] + bisect_right(starts, max(start, end - 1)) + 1))
+
+
+def page_label(pages: list[int]) -> str:
+    """'p. 12' or 'pp. 12–13'; '' for a file without pages."""
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if len(pages) == 1 else f"pp. {pages[0]}–{pages[-1]}"
 
 
 @lru_cache(maxsize=256)
@@ -56,7 +75,8 @@ def passage_citation(n: int, row: dict, i: int, j: int) -> Citation:
     also = sorted({d["file"] for d in row.get("dups") or [] if d.get("file") and d.get("text")
                    and d["file"] != row["file"] and carries(quote, d["text"])})
     return Citation(n=n, passage_id=row["passage_id"], document=row["file"], title=row["title"] or row["file"],
-                    start=start, end=end, quote=quote, outlet=row.get("outlet") or "", also_in=also)
+                    start=start, end=end, quote=quote, outlet=row.get("outlet") or "", also_in=also,
+                    pages=quote_pages(row, start, end))
 
 
 def table_citation(n: int, tiers_csv: Path, row_no: int, source: str) -> Citation:
@@ -76,8 +96,12 @@ def verify(c: Citation, passage_text: str | None, original_path: str | None, tie
         return False
     if original_path and Path(original_path).suffix.lower() in (".txt", ".md", ".markdown"):
         original = read_original(original_path)
-        if original is not None and _squash(original[c.start:c.end]) != _squash(c.quote):
-            return False
+        # cleaning folded ligatures, dropped invisible characters and joined words hyphenated at a line
+        # break: compare as it reads
+        if original is not None:
+            seen = reader_form(original[c.start:c.end])
+            if _squash(c.quote) not in (_squash(seen), _squash(_LINE_END_HYPHEN.sub("", seen))):
+                return False
     return True
 
 

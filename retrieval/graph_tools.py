@@ -112,7 +112,8 @@ CALL (p) {
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.path AS path, d.prefix AS prefix, d.title AS title,
        d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys,
-       p.context AS context, d.kind AS doc_kind, d.subject AS subject, d.subject_name AS subject_name
+       p.context AS context, d.kind AS doc_kind, d.subject AS subject, d.subject_name AS subject_name,
+       p.pages AS pages, p.page_starts AS page_starts
 """
 
 # The passages of documents about a country (its chapter): "the government" there is that country's,

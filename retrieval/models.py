@@ -16,6 +16,7 @@ class Citation(BaseModel):
     outlet: str = ""
     source: str | None = None  # the table row's own cited source
     also_in: list[str] = Field(default_factory=list)  # other documents carrying the same text
+    pages: list[int] = Field(default_factory=list)  # a PDF's page(s) the quote is on; [] for unpaged files
     verified: bool = False
 
 

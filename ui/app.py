@@ -31,6 +31,7 @@ from kg import explore
 from kg.driver import Neo4jUnavailable
 from kg.settings import PROJECT_ROOT, Settings
 from retrieval.agent import Agent
+from retrieval.citations import page_label
 from retrieval.models import Answer
 from ui import citing, graphview
 from ui.jobs import Job
@@ -100,21 +101,21 @@ watch('value', toMark);
 
 
 @lru_cache(maxsize=64)
-def _extracted(path: str, mtime: float, max_bytes: int) -> str | None:
+def _extracted(path: str, mtime: float, max_bytes: int, max_pdf_bytes: int | None = None) -> str | None:
     from ingest.load import LoadError, load
 
     try:
-        return load(Path(path), max_bytes).text
+        return load(Path(path), max_bytes, max_pdf_bytes).text
     except (LoadError, OSError):
         return None
 
 
-def extracted_text(path: str | None, max_bytes: int) -> str | None:
+def extracted_text(path: str | None, max_bytes: int, max_pdf_bytes: int | None = None) -> str | None:
     """The text the passages' offsets count in: for HTML and PDF the extracted text, never the raw file."""
     if not path:
         return None
     try:
-        return _extracted(path, Path(path).stat().st_mtime, max_bytes)
+        return _extracted(path, Path(path).stat().st_mtime, max_bytes, max_pdf_bytes)
     except OSError:
         return None
 
@@ -266,9 +267,10 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
             doc = explore.document_of_passage(agent.graph, c.passage_id)
         except Neo4jUnavailable as exc:
             return f"<div class='quote'>{html.escape(str(exc))}</div>"
-        text = extracted_text(doc["path"] if doc else None, settings.max_document_bytes)
+        text = extracted_text(doc["path"] if doc else None, settings.max_document_bytes, settings.max_pdf_bytes)
         head = (f"<b>[{c.n}] {html.escape(c.outlet or (doc or {}).get('outlet') or '')}</b> "
                 f"“{html.escape(c.title)}” — <code>{html.escape(c.document)}</code>"
+                + (f", <span class='cite-page'>{html.escape(page_label(c.pages))}</span>" if c.pages else "")
                 + (f"<br><small>Also carried by: {html.escape(', '.join(c.also_in))}</small>" if c.also_in else ""))
         if not text or c.end > len(text):
             body = f"<mark>{html.escape(c.quote)}</mark>"
@@ -331,7 +333,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
         link = explore.browser_url(settings.http_port, cy, dbms)
         body = ""
         if passage:
-            text = extracted_text(passage["path"], settings.max_document_bytes)
+            text = extracted_text(passage["path"], settings.max_document_bytes, settings.max_pdf_bytes)
             where = " · ".join(x for x in (passage["outlet"], f"“{passage['title']}”", passage["file"]) if x)
             body = (f"<div><b>Document:</b> {html.escape(where)}</div>"
                     f"<div class='doc-view' id='passage-text'>"
@@ -401,7 +403,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
             return html.escape(str(exc))
         if d is None:
             return ""
-        text = extracted_text(d["path"], settings.max_document_bytes) or "(the file is no longer on disk)"
+        text = extracted_text(d["path"], settings.max_document_bytes, settings.max_pdf_bytes) or "(the file is no longer on disk)"
         head = " · ".join(x for x in (d["outlet"], f"“{d['title']}”", d["file"]) if x)
         return (f'<div class="panel-head" id="doc-viewer"><b>{html.escape(head)}</b>'
                 f"<div class='doc-view'>{html.escape(text)}</div></div>")
@@ -597,7 +599,8 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                     doc_view = gr.HTML("", elem_id="doc-view-box")
                 with gr.Column(scale=2, min_width=300):
                     uploads = gr.File(label="Add documents (.txt, .md, .html, .pdf; up to "
-                                      f"{settings.max_document_bytes // 1_000_000} MB each)",
+                                      f"{settings.max_document_bytes // 1_000_000} MB each, PDFs up to "
+                                      f"{settings.max_pdf_bytes // 1_000_000} MB)",
                                       file_count="multiple", file_types=UPLOAD_TYPES, elem_id="upload")
                     ingest_btn = gr.Button("Ingest", variant="primary", elem_id="ingest-btn")
                     ingest_log = gr.HTML("", elem_id="ingest-log")

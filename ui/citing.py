@@ -11,6 +11,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from retrieval.citations import page_label
 from retrieval.models import Answer, Citation
 
 # Answers that are lists of items (one row per item in a CSV export).
@@ -47,7 +48,8 @@ def citation_label(a: Answer, c: Citation, header: list[str] | None = None) -> s
     if c.outlet and c.title and c.title != c.outlet:
         source = f"{c.outlet} — {c.title[:50]}"
     also = f" (+{len(c.also_in)} more)" if c.also_in else ""
-    return f"[{c.n}] {source}{also}: “{snippet(c.quote)}”"
+    page = f", {page_label(c.pages)}" if c.pages else ""
+    return f"[{c.n}] {source}{page}{also}: “{snippet(c.quote)}”"
 
 
 def answer_html(a: Answer) -> str:
@@ -86,7 +88,8 @@ def to_markdown(answers: list[Answer], title: str = "tipkg answers") -> str:
                 lines.append(f"   > `{c.quote}`")
             else:
                 where = ", ".join(x for x in (c.outlet, f"“{c.title}”" if c.title else "", c.document) if x)
-                lines.append(f"{c.n}. {where}, characters {c.start}–{c.end}"
+                lines.append(f"{c.n}. {where}" + (f", {page_label(c.pages)}" if c.pages else "")
+                             + f", characters {c.start}–{c.end}"
                              + (f"; also carried by {', '.join(c.also_in)}" if c.also_in else ""))
                 lines.append(f"   > {' '.join(c.quote.split())}")
         lines.append("")
