@@ -86,6 +86,20 @@ NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the 
 _UNFINISHED = re.compile(r"\b(draft|pending|proposed|not yet|still under|under review|awaiting)\b", re.IGNORECASE)
 
 
+_MORE = re.compile(r"\b(?:more|increas\w*|higher|greater|rais\w*|expand\w*|grew|gr[eo]w\w*)\b", re.IGNORECASE)
+_FEWER = re.compile(r"\b(?:fewer|less|decreas\w*|lower|reduc\w*|declin\w*|dropp?\w*|fell|cut)\b", re.IGNORECASE)
+
+
+def evidence_says_no(question: str, quote: str) -> bool:
+    """A yes/no question's evidence says no: it negates, or it states the opposite comparison ("did they
+    prosecute more cases" / "prosecuted fewer cases")."""
+    if re.search(rf"\b{_NEGATED}\b", quote, re.IGNORECASE):
+        return True
+    asks_more, asks_fewer = bool(_MORE.search(question)), bool(_FEWER.search(question))
+    says_more, says_fewer = bool(_MORE.search(quote)), bool(_FEWER.search(quote))
+    return (asks_more and says_fewer and not says_more) or (asks_fewer and says_more and not says_fewer)
+
+
 def renumber(answer: Answer, offset: int) -> Answer:
     """An answer's citations moved up by `offset`, markers and all, to follow another's."""
     if not offset:
@@ -402,14 +416,19 @@ class Agent:
     # acronyms that are the report's own vocabulary, never a name to look up
     tools_known_acronyms = frozenset({"TIP", "US", "USA", "UN", "NGO", "NGOs", "TVPA", "DR"})
 
+    def _asked_names(self, u: Understanding, plural_acronyms: bool = False) -> list[str]:
+        """The question's capitalised words the graph does not know, and its acronyms ("IOM", "NGOs")."""
+        rx = r"\b[A-Z]{2,6}s?\b" if plural_acronyms else r"\b[A-Z]{2,6}\b"
+        acronyms = [w for w in re.findall(rx, u.question) if w not in self.tools_known_acronyms]
+        return list(dict.fromkeys([*u.proper_terms, *acronyms]))
+
     def _unknown_focus(self, u: Understanding) -> list[str]:
         """Capitalised names in the question that no passage contains, when nothing else the question
         names is known: an unknown place beside a known country ("Moscow" in a question about Russia)
         is left to the reader."""
         if any(e.label in ("Country", "Actor", "Hero", "Trend") for e in u.entities):
             return []
-        acronyms = [w for w in re.findall(r"\b[A-Z]{2,6}s?\b", u.question) if w not in self.tools_known_acronyms]
-        terms = list(dict.fromkeys([*u.proper_terms, *acronyms]))
+        terms = self._asked_names(u, plural_acronyms=True)
         missing = [t for t in terms if (q := lucene_query(t)) and not self.tools.term_exists(q)]
         return missing if missing and len(missing) == len(terms) else []
 
@@ -471,8 +490,7 @@ class Agent:
         """Names the question gives that link to no entity (an agency, a programme): evidence that never
         mentions them is not about what was asked."""
         linked = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface)}
-        acronyms = [w for w in re.findall(r"\b[A-Z]{2,6}\b", u.question) if w not in self.tools_known_acronyms]
-        return [t for t in dict.fromkeys([*u.proper_terms, *acronyms]) if t.lower() not in linked]
+        return [t for t in self._asked_names(u) if t.lower() not in linked]
 
     def _text_answer(self, u: Understanding, part: Part, budget: int = MAX_QUOTE) -> Answer:
         rows, retrieved, timings = self._retrieve(u)
@@ -494,7 +512,7 @@ class Agent:
                            message=f"The sources say otherwise: {self._lead(best, u)}{cites[0].quote} [1]")
         text = f"{self._lead(best, u)}{cites[0].quote} [1]"
         if part.answer_type is AnswerType.YESNO:
-            text = ("No. " if re.search(rf"\b{_NEGATED}\b", cites[0].quote, re.IGNORECASE) else "Yes. ") + text
+            text = ("No. " if evidence_says_no(u.question, cites[0].quote) else "Yes. ") + text
         return Answer(question=u.question, answer=text, abstained=False, citations=cites, **base)
 
     def _refusal(self, u: Understanding, reading, rows: list[dict], base: dict) -> Answer:

@@ -122,6 +122,7 @@ def expected_type(question: str) -> AnswerType:
     return AnswerType.DESCRIPTION
 
 
+_NUMBER_WORDS_SHORT = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|many"
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  "hundred|hundreds|thousand|thousands|dozen|dozens|million|millions|billion|half|a third|"
@@ -129,7 +130,10 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _NUMBER = re.compile(rf"\$?\b\d[\d,.]*\d(?:\s*(?:percent|%|million|billion))?|\$?\b\d(?:\s*(?:percent|%|million|billion))?|\b(?:{_NUMBER_WORDS})\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-                   r"December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:19|20)\d\d\b")
+                   r"December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:19|20)\d\d\b|"
+                   # a time said relative to the report: "for the first time in four years", "two years ago"
+                   rf"\b(?:first time (?:in|since) |(?:\d+|{_NUMBER_WORDS_SHORT}) (?:years?|months?) ago\b)"
+                   rf"(?:(?:\d+|{_NUMBER_WORDS_SHORT}) (?:years?|months?))?", re.I)
 _ORDINAL = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th)")
 _DURATION = re.compile(rf"\b(?:{_ORDINAL}) (?:consecutive|straight) years?\b|\b(?:\d+|{_NUMBER_WORDS}) (?:consecutive )?"
                        r"(?:years?|months?|weeks?|days?|decades?)\b|\bsince (?:19|20)\d\d\b", re.I)
@@ -284,7 +288,8 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
     elif tagger is not None and kind is AnswerType.COUNTRY:
         found = tagger.kinds(sentence, {"GPE"}, kind)
     elif tagger is not None and kind is AnswerType.PLACE:
-        found = tagger.kinds(sentence, EntityTagger._PLACE, kind)
+        found = tagger.kinds(sentence, EntityTagger._PLACE, kind) + [
+            Filler(m.start(), m.end(), m.group(0), kind) for m in _SETTING.finditer(sentence)]
     elif kind is AnswerType.KIND:
         found = _qualified(sentence, question)
     if kind is AnswerType.REASON:
@@ -314,6 +319,14 @@ def _qualified(sentence: str, question: str) -> list[Filler]:
     stem = re.escape(words[-1][:5])
     return [Filler(f.start(), f.end(), f.group(0), AnswerType.KIND) for f in re.finditer(
         rf"(?:[\w'’-]+[\s-]+){{1,3}}{stem}[\w-]*", sentence, re.I)]
+
+
+# "where": a setting is a place too ("in religious schools", "on fishing vessels", "in special economic zones")
+_SETTING = re.compile(r"\b(?:in|at|on|aboard|inside|into|across|along|near) (?:the |a |an |some |many )?(?:[\w-]+ ){0,3}"
+                      r"(?:schools?|camps?|zones?|SEZs?|farms?|factories|factory|brothels?|mines?|plantations?|vessels?|"
+                      r"boats?|ships?|border areas?|borders?|hotels?|construction sites?|households?|homes?|compounds?|"
+                      r"islands?|streets?|markets?|massage parlou?rs?|karaoke bars?|bars?|clubs?|casinos?|ports?|"
+                      r"regions?|provinces?|districts?|areas?|cities|towns?|villages?)\b")
 
 
 # every chapter calls its subject "the government": that names no organisation a "which" asks for

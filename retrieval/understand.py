@@ -194,9 +194,13 @@ def _said_of_country(question: str, entities: list[LinkedEntity], span: tuple[in
 _BEYOND_2024 = re.compile(r"\b(over the (past|last)|over \d+ years|since|in total|ever|all[- ]time|history|historically|"
                           r"past \d+ years|so far)\b", re.IGNORECASE)
 # "Which outlet/news agency/newspaper ... reported X": the answer is the document's publisher.
-_SOURCE_WORD = re.compile(r"\b(?:which|what)\s+(?:news\s+|media\s+)?(?:outlets?|news\s*agenc(?:y|ies)|agenc(?:y|ies)|"
+_SOURCE_WORD = re.compile(r"\b(?:which|what)\s+(?:news\s+|media\s+)?(?:outlets?|news\s*agenc(?:y|ies)|"
                           r"publications?|newspapers?|papers?|websites?|sites?|wire services?|broadcasters?)\b",
                           re.IGNORECASE)
+# a bare "which agency" is a publisher only when the question is about publishing ("which agency carried
+# the remarks"); "which agency in Nigeria fights trafficking" asks for an organisation
+_AGENCY_PUBLISHED = re.compile(r"\b(?:which|what)\s+agenc(?:y|ies)\b.*\b(?:carr(?:y|ied|ies)|report(?:s|ed)?|"
+                               r"publish(?:es|ed)?|ran|run|covered|wrote|quoted|distributed)\b", re.IGNORECASE)
 _HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.IGNORECASE)
 
 
@@ -206,7 +210,7 @@ def classify(question: str, entities: list[LinkedEntity]) -> Shape:
 
 def _classify(question: str, entities: list[LinkedEntity]) -> str:
     labels = {e.label for e in entities}
-    if _SOURCE_WORD.search(question):
+    if _SOURCE_WORD.search(question) or _AGENCY_PUBLISHED.search(question):
         return "source_outlet"
     # Tier words count where the question asks, not in the context it gives ("Even while on Tier 3, what ...").
     a, b = span = main_clause(question)

@@ -127,3 +127,30 @@ def test_a_clue_before_a_dash_then_the_rest_about_it():
                      "country is it and what tier did it get?")
     assert clue.text == "The government that approved an international airport beside the Golden Triangle SEZ"
     assert ask_about(clue, "Laos") == "what tier did Laos get?"
+
+
+def test_which_agency_is_a_publisher_only_when_the_question_is_about_publishing():
+    assert shape("Which news agency carried Blinken's remarks?") is Shape.SOURCE_OUTLET
+    assert shape("Which agency carried the remarks?") is Shape.SOURCE_OUTLET
+    assert shape("Which agency in Algeria fights trafficking?") is Shape.FACT
+
+
+@pytest.mark.parametrize("question,kind,sentence,filler", [
+    ("When did Nigeria last convict complicit officials?", AnswerType.DATE,
+     "convicting two complicit officials for the first time in four years", "first time in four years"),
+    ("When was the office opened?", AnswerType.DATE, "The office opened two years ago.", "two years ago"),
+    ("Where were children exploited in begging?", AnswerType.PLACE,
+     "children exploited in begging in religious schools were not identified", "in religious schools"),
+])
+def test_relative_times_and_settings_fill_date_and_place_slots(question, kind, sentence, filler):
+    assert expected_type(question) is kind
+    assert filler in [f.text for f in fillers(sentence, kind, question, EntityTagger())][-1]
+
+
+def test_a_yes_no_answer_says_no_to_the_opposite_comparison():
+    from retrieval.agent import evidence_says_no
+
+    q = "Did Nigeria prosecute more trafficking cases than the year before?"
+    assert evidence_says_no(q, "The government investigated and prosecuted fewer cases compared with the previous period.")
+    assert not evidence_says_no(q, "The government prosecuted more cases than in the previous period.")
+    assert evidence_says_no("Did Algeria open a shelter?", "The government did not open a shelter.")
