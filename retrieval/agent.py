@@ -437,7 +437,7 @@ class Agent:
         question about "silk cocoon production" is not answered by the cotton harvest. One such noun may
         be a user's synonym; ABSENT_NOUNS of them mean the topic is not in the sources."""
         a, b = main_clause(u.question)
-        covered = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface)}
+        covered = u.linked_words()
         out = []
         for n in dict.fromkeys(self._tagger.nouns(u.question[a:b])):
             low = n.lower()
@@ -489,7 +489,7 @@ class Agent:
     def _named_terms(self, u: Understanding) -> list[str]:
         """Names the question gives that link to no entity (an agency, a programme): evidence that never
         mentions them is not about what was asked."""
-        linked = {w.lower() for e in u.entities for w in re.findall(r"\w+", e.surface)}
+        linked = u.linked_words()
         return [t for t in self._asked_names(u) if t.lower() not in linked]
 
     def _text_answer(self, u: Understanding, part: Part, budget: int = MAX_QUOTE) -> Answer:

