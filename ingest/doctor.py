@@ -11,7 +11,7 @@ from ingest.vectortext import embed_text, is_stale, vector_metadata
 from kg import writes as W
 from kg.driver import Graph
 from kg.settings import Settings
-from stores.vectorstore import VectorStore
+from stores.vectorstore import ChromaUnavailable, VectorStore, local_index_problem, set_aside
 
 GRAPH_PASSAGES = """
 MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage)
@@ -58,7 +58,7 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     with Graph(settings) as graph:
         rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
         report.tier_conflicts = graph.read(TIER_CONFLICTS)
-    store = VectorStore(settings)
+    store = _open_store(settings, repair, console)
     stored = store.existing(list(rows))
     all_ids = set(store.all_ids())
     report.graph_passages, report.vectors = len(rows), len(all_ids)
@@ -96,6 +96,20 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")
     return report
+
+
+def _open_store(settings: Settings, repair: bool, console: Console) -> VectorStore:
+    """The vector index; with `repair`, an unreadable local one is set aside and an empty one takes its
+    place, which the repair then fills from the graph (every passage becomes a missing vector)."""
+    problem = local_index_problem(settings)
+    if problem is None:
+        return VectorStore(settings)
+    if not repair:
+        raise ChromaUnavailable(f"The vector index at {settings.chroma_dir} is unreadable ({problem}): "
+                                f"`tipkg doctor --repair` sets it aside and rebuilds it from the graph.")
+    aside = set_aside(settings)
+    console.print(f"[yellow]vector index unreadable ({problem}): moved to {aside}; rebuilding it from the graph[/]")
+    return VectorStore(settings)
 
 
 def _passage(r: dict) -> Passage:

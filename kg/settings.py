@@ -7,6 +7,7 @@ the project then never starts or stops a Neo4j of its own.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere
 
 
 class Settings(BaseSettings):
@@ -69,6 +80,9 @@ class Settings(BaseSettings):
 
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
+    # `user:password` for the UI's login. Anyone who reaches the port can ask, ingest and start a full
+    # evaluation, so a UI bound beyond loopback refuses to start without it (`ui_auth_pair`).
+    ui_auth: SecretStr | None = None
     # Questions one UI process answers at once (Gradio's queue). Answering is CPU-bound Python under one
     # GIL: more concurrent events only interleave the same work and add switching, fewer leave the
     # Neo4j/Chroma round trips unoverlapped. Measured in `make bench` (HTTP vs in-process at 20 users).
@@ -149,6 +163,26 @@ class Settings(BaseSettings):
     @property
     def ui_url(self) -> str:
         return f"http://{self.ui_host}:{self.ui_port}/"
+
+    @property
+    def ui_loopback(self) -> bool:
+        return is_loopback(self.ui_host)
+
+    def ui_auth_pair(self) -> tuple[str, str] | None:
+        """The UI's (user, password), or None on loopback without one; refuses an open non-loopback UI."""
+        raw = self.ui_auth
+        value = raw.get_secret_value() if isinstance(raw, SecretStr) else (raw or "")
+        if not value:
+            if self.ui_loopback:
+                return None
+            raise ValueError(
+                f"The UI would listen on {self.ui_host}, beyond this machine, with no login: anyone who reaches "
+                f"the port could ingest documents and start evaluations. Set TIPKG_UI_AUTH=user:password, or "
+                f"bind to 127.0.0.1.")
+        user, sep, password = value.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("TIPKG_UI_AUTH is `user:password`, both parts non-empty.")
+        return user, password
 
     @property
     def llm_server_url(self) -> str:

@@ -12,7 +12,11 @@ embedding function (which would download a model) is never used.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from pydantic import SecretStr
@@ -22,6 +26,35 @@ from kg.settings import Settings
 
 class ChromaUnavailable(RuntimeError):
     pass
+
+
+def local_index_problem(settings: Settings) -> str | None:
+    """Why the local index's SQLite file is unreadable, or None. Asked of SQLite itself, before Chroma
+    opens the folder: Chroma keeps a failed opening cached for the path for the life of the process, so
+    a repair must know before it tries."""
+    db = settings.chroma_dir / "chroma.sqlite3"
+    if settings.chroma_host or not db.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if verdict == "ok" else verdict
+
+
+def set_aside(settings: Settings) -> Path:
+    """Move an unreadable local index out of the way, never delete it: it may hold the only copy of
+    something, and whoever repairs may want to look at it. Returns where it went."""
+    if settings.chroma_host:
+        raise ChromaUnavailable("The vector index is a Chroma server: repair it there, not from this machine.")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = settings.chroma_dir.with_name(f"{settings.chroma_dir.name}.unreadable-{stamp}")
+    n = 1
+    while aside.exists():
+        aside, n = aside.with_name(f"{settings.chroma_dir.name}.unreadable-{stamp}-{n}"), n + 1
+    settings.chroma_dir.rename(aside)
+    return aside
 
 
 @dataclass
@@ -57,10 +90,13 @@ def _client(settings: Settings):
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as exc:  # chromadb raises several unrelated types for a bad folder or host
-        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_dir
+        if settings.chroma_host:
+            raise ChromaUnavailable(
+                f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} refused or did not answer "
+                f"({exc}); check TIPKG_CHROMA_HOST, TIPKG_CHROMA_PORT and TIPKG_CHROMA_TOKEN.") from exc
         raise ChromaUnavailable(
-            f"Chroma could not be opened at {where} ({exc}). If the folder is corrupt, delete it and run "
-            f"`tipkg ingest` again to rebuild it from the documents."
+            f"Chroma could not be opened at {settings.chroma_dir} ({exc}). If the folder is corrupt, "
+            f"`tipkg doctor --repair` sets it aside and rebuilds it from the graph."
         ) from exc
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -177,3 +178,61 @@ def test_ask_exit_codes_with_the_json_still_printed(built_corpus, tmp_path):
     assert batch.returncode == 1 and json.loads(batch.stdout)["id"] == "a"
     human = _run_cli("ask", "What tier is Burma?", **down)
     assert human.returncode == 1 and "not reachable" in human.stdout
+
+
+def test_doctor_on_an_unreadable_index_says_so_and_repair_rebuilds_it(built_corpus, tmp_path):
+    settings, _ = built_corpus
+    chroma = tmp_path / "chroma"
+    chroma.mkdir()
+    garbage = os.urandom(20_000)
+    (chroma / "chroma.sqlite3").write_bytes(garbage)
+    env = dict(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.password(),
+               TIPKG_HOME=str(tmp_path), TIPKG_CHROMA_PATH=str(chroma),
+               TIPKG_CHROMA_COLLECTION=settings.chroma_collection)
+    check = _run_cli("doctor", **env)
+    assert check.returncode == 1
+    line = _one_clean_line(check)
+    assert "unreadable" in line and "doctor --repair" in line
+    assert (chroma / "chroma.sqlite3").read_bytes() == garbage  # a check touches nothing
+
+    repair = _run_cli("doctor", "--repair", **env)
+    assert repair.returncode == 0, repair.stderr
+    assert "Traceback" not in repair.stdout + repair.stderr
+    (aside,) = tmp_path.glob("chroma.unreadable-*")
+    assert (aside / "chroma.sqlite3").read_bytes() == garbage  # set aside, not deleted
+    again = _run_cli("doctor", **env)
+    assert again.returncode == 0 and "graph and vector index agree" in again.stdout
+    counts = re.search(r"graph passages: (\d+)\s+vectors: (\d+)", again.stdout)
+    assert counts and int(counts[1]) == int(counts[2]) > 0
+
+
+def test_a_ui_beyond_loopback_needs_a_login(tmp_path):
+    from kg.settings import Settings, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost") and is_loopback("127.8.0.1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4") and not is_loopback("example.org")
+    with pytest.raises(ValueError, match="TIPKG_UI_AUTH"):
+        Settings(ui_host="0.0.0.0").ui_auth_pair()
+    with pytest.raises(ValueError, match="user:password"):
+        Settings(ui_host="0.0.0.0", ui_auth="nopassword").ui_auth_pair()
+    assert Settings(ui_host="0.0.0.0", ui_auth="ana:s3cret").ui_auth_pair() == ("ana", "s3cret")
+    assert Settings().ui_auth_pair() is None
+    proc = _run_cli("ui", "--host", "0.0.0.0", "--port", "1", TIPKG_HOME=str(tmp_path))
+    assert proc.returncode == 2
+    assert "TIPKG_UI_AUTH" in _one_clean_line(proc)
+
+
+def test_the_answer_badge_tells_a_failure_from_an_abstention():
+    from retrieval.abstain import Reason, abstain
+    from retrieval.models import Answer
+    from ui.citing import answer_html
+
+    down = abstain("What tier is Burma?", Reason.ERROR, "The knowledge graph is unavailable: refused",
+                   shape="error", error="refused")
+    empty = abstain("", Reason.INVALID_QUESTION, "The question is empty.", shape="invalid", error="empty")
+    unsaid = abstain("Who won?", Reason.WEAK_EVIDENCE, "The sources don't say who won.")
+    said = Answer(question="q", answer="Burma is Tier 3 [1].", abstained=False)
+    assert "Error: no answer" in answer_html(down) and "answer-box failed" in answer_html(down)
+    assert "Check the question" in answer_html(empty)
+    assert "The sources don&#x27;t say<" in answer_html(unsaid) and "failed" not in answer_html(unsaid)
+    assert ">Answer<" in answer_html(said)

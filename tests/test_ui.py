@@ -297,6 +297,7 @@ def test_banner_shows_neo4j_down_and_clears_when_it_is_back(ui_url, neo4j_settin
             page.wait_for_function("document.querySelector('#answer-box') && "
                                    "document.querySelector('#answer-box').innerText.includes('unavailable')",
                                    timeout=30_000)
+            assert "Error: no answer" in page.inner_text("#answer-box")  # not "the sources don't say"
         finally:
             server.start(neo4j_settings)
         page.locator("#status-banner #status-ok").wait_for(timeout=60_000)
@@ -305,3 +306,37 @@ def test_banner_shows_neo4j_down_and_clears_when_it_is_back(ui_url, neo4j_settin
         page.wait_for_function("document.querySelector('#answer-box') && "
                                "document.querySelector('#answer-box').innerText.includes('Tier 3')", timeout=60_000)
         browser.close()
+
+
+def test_a_ui_with_a_login_refuses_every_route_until_signed_in(built_corpus, embedder):
+    """The real app with TIPKG_UI_AUTH set: page config, API listing and the evaluation endpoint all
+    answer 401 until the user signs in, then work."""
+    import http.cookiejar
+    import urllib.error
+    import urllib.request
+
+    from retrieval.agent import Agent
+    from ui.app import build_app, launch
+
+    settings, _ = built_corpus
+    settings = settings.model_copy(update={"ui_port": _free_port(), "ui_auth": "analyst:correct-horse"})
+    agent = Agent(settings, embedder=embedder)
+    app = build_app(settings, agent)
+    launch(app, settings)
+    base = f"http://127.0.0.1:{settings.ui_port}"
+    call = (f"{base}/gradio_api/call/run_set", b'{"data": ["dev", 1]}')
+    try:
+        for url, data in [(f"{base}/config", None), (f"{base}/gradio_api/info", None), call]:
+            request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 401, url
+        signed_in = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with pytest.raises(urllib.error.HTTPError):
+            signed_in.open(f"{base}/login", data=b"username=analyst&password=wrong", timeout=30)
+        assert signed_in.open(f"{base}/login", data=b"username=analyst&password=correct-horse", timeout=30).status == 200
+        assert signed_in.open(f"{base}/config", timeout=30).status == 200
+        assert b"/run_set" in signed_in.open(f"{base}/gradio_api/info", timeout=30).read()  # the endpoint refused above
+    finally:
+        app.close()
+        agent.close()

@@ -55,6 +55,7 @@ CSS = """
 .answer-box {padding:12px 14px;border-radius:8px;border-left:6px solid #2f855a;background:#f3faf6;font-size:1.05em;
              line-height:1.5}
 .answer-box.abstained {border-left-color:#b7791f;background:#fffaf0}
+.answer-box.failed {border-left-color:#c53030;background:#fde2e2}
 .answer-box .badge {font-size:.8em;font-weight:600;color:#555;display:block;margin-bottom:4px}
 .answer-box a.cite-ref {color:#2b6cb0;font-weight:600;text-decoration:none;padding:0 1px;border-radius:3px}
 .answer-box a.cite-ref:hover {background:#ebf4ff;text-decoration:underline}
@@ -638,6 +639,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
 
 
 def serve(settings: Settings, block: bool = True):
+    settings.ui_auth_pair()  # refuse an open non-loopback UI before any store is opened
     agent = Agent(settings)
     try:
         agent.ensure()
@@ -650,8 +652,10 @@ def serve(settings: Settings, block: bool = True):
 
 def launch(app: gr.Blocks, settings: Settings, block: bool = False):
     """Serve a built app the one way users get it (styles, queue, paths), for `tipkg ui`, tests and bench."""
+    auth = settings.ui_auth_pair()
     app.queue(default_concurrency_limit=settings.ui_concurrency)  # why this number: kg/settings.py ui_concurrency
     return app.launch(server_name=settings.ui_host, server_port=settings.ui_port, prevent_thread_lock=not block,
+                      auth=auth, auth_message="tipkg: sign in with the TIPKG_UI_AUTH user" if auth else None,
                       show_error=False, ssr_mode=False, quiet=True, theme=app._tipkg_theme, css=CSS,
                       allowed_paths=[str(settings.runs_dir), str(graphview.STATIC_DIR), str(app._tipkg_export_dir)],
                       footer_links=[])

@@ -54,8 +54,13 @@ def citation_label(a: Answer, c: Citation, header: list[str] | None = None) -> s
 
 def answer_html(a: Answer) -> str:
     """The answer box; each [n] is a link the app's click handler turns into opening citation n."""
-    cls = "answer-box abstained" if a.abstained else "answer-box"
-    badge = "The sources don't say" if a.abstained else "Answer"
+    # A failure is not an abstention: "the sources don't say" would tell the user the corpus was searched.
+    if a.error:
+        cls, badge = "answer-box failed", "Check the question" if a.shape == "invalid" else "Error: no answer"
+    elif a.abstained:
+        cls, badge = "answer-box abstained", "The sources don't say"
+    else:
+        cls, badge = "answer-box", "Answer"
     if a.reported_in and a.reported_in > 1:
         badge += f" · reported in {a.reported_in} sources"
     known = {c.n for c in a.citations}

@@ -346,10 +346,11 @@ def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what disagre
     """Check that the graph and the vector index agree."""
     from ingest.doctor import check_stores
     from kg.driver import Neo4jUnavailable
+    from stores.vectorstore import ChromaUnavailable
 
     try:
         report = check_stores(_settings(), repair=repair, console=console)
-    except Neo4jUnavailable as exc:
+    except (Neo4jUnavailable, ChromaUnavailable) as exc:
         _fail(str(exc))
     if report.problems and not repair:
         raise typer.Exit(1)
@@ -367,6 +368,10 @@ def ui(
     overrides = {k: v for k, v in {"ui_host": host, "ui_port": port}.items() if v is not None}
     if overrides:
         s = s.model_copy(update=overrides)
+    try:
+        s.ui_auth_pair()
+    except ValueError as exc:
+        _fail(str(exc), code=2)
     serve(s)
 
 
