@@ -15,7 +15,6 @@ import logging
 import re
 import threading
 import time
-import unicodedata
 
 from kg.driver import Graph, Neo4jUnavailable
 from kg.settings import Settings
@@ -23,8 +22,10 @@ from retrieval.abstain import SOURCES_DONT_SAY, Reason, abstain
 from retrieval.answer_types import AnswerType, EntityTagger
 from retrieval.citations import finalize, passage_citation, verify
 from retrieval.decompose import Clue, Part, ask_about, decompose, find_clue, is_comparison
-from retrieval.graph_tools import GraphTools
+from retrieval.graph_tools import GraphTools, NothingIngested
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
+from retrieval.premises import contradicts, evidence_says_no
+from retrieval.question_input import InputError, clean_question
 from retrieval.reader import MAX_QUOTE, Candidate, Reader, entity_forms, quote_span, subject_of
 from retrieval.retrievers import (
     FOCUS_MAX_DF,
@@ -60,12 +61,6 @@ _TYPE_PHRASE = {
     AnswerType.LAW: "which law", AnswerType.PLAN: "which plan or programme", AnswerType.TIER: "the tier",
     AnswerType.KIND: "what kind",
 }
-# A question presupposes an act ("which law did X pass", "why did X cut funding"): if the best
-# evidence for it negates or qualifies that act, the premise is false.
-_ACT = re.compile(r"\b(pass|enact|adopt|approv|ratif|sign|open|launch|establish|creat|build|built|fund|"
-                  r"convict|prosecut|arrest|close|ban|increas|decreas|reduc|upgrad|downgrad|provid|allocat|"
-                  r"amend|criminaliz|criminalis|investigat|identif|repatriat|train)\w*", re.IGNORECASE)
-_NEGATED = r"(?:did not|does not|do not|has not|have not|had not|was not|were not|not|no|never|failed to|yet to|without)"
 # "Which (of the) chapters / countries / governments ... X": a list of document subjects
 _BY_DOCUMENT = re.compile(r"\bwhich (?:of (?:the|these) )?(?:chapters|countries|governments|nations|reports)\b|"
                           r"\bwhich countries['’] chapters\b|\b(?:list|name) the (?:chapters|countries)\b", re.IGNORECASE)
@@ -83,23 +78,6 @@ _ASKING_NOUNS = {"change", "changes", "placement", "ranking", "rank", "status", 
                  "count", "rate", "level", "size", "scale", "source", "answer", "question", "mention", "way", "ways"}
 ABSENT_NOUNS = 2  # nouns of the question no source contains, beyond which its topic is not in the sources
 NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the same article, re-published
-_UNFINISHED = re.compile(r"\b(draft|pending|proposed|not yet|still under|under review|awaiting)\b", re.IGNORECASE)
-
-
-_MORE = re.compile(r"\b(?:more|increas\w*|higher|greater|rais\w*|expand\w*|grew|gr[eo]w\w*)\b", re.IGNORECASE)
-_FEWER = re.compile(r"\b(?:fewer|less|decreas\w*|lower|reduc\w*|declin\w*|dropp?\w*|fell|cut)\b", re.IGNORECASE)
-
-
-def evidence_says_no(question: str, quote: str) -> bool:
-    """A yes/no question's evidence says no: it negates, or it states the opposite comparison ("did they
-    prosecute more cases" / "prosecuted fewer cases")."""
-    if re.search(rf"\b{_NEGATED}\b", quote, re.IGNORECASE):
-        return True
-    asks_more, asks_fewer = bool(_MORE.search(question)), bool(_FEWER.search(question))
-    says_more, says_fewer = bool(_MORE.search(quote)), bool(_FEWER.search(quote))
-    return (asks_more and says_fewer and not says_more) or (asks_fewer and says_more and not says_fewer)
-
-
 def renumber(answer: Answer, offset: int) -> Answer:
     """An answer's citations moved up by `offset`, markers and all, to follow another's."""
     if not offset:
@@ -108,27 +86,6 @@ def renumber(answer: Answer, offset: int) -> Answer:
     cites = [c.model_copy(update={"n": c.n + offset}) for c in answer.citations]
     facts = [f.model_copy(update={"citation": f.citation + offset}) if f.citation else f for f in answer.graph_facts]
     return answer.model_copy(update={"answer": text, "citations": cites, "graph_facts": facts})
-
-
-class InputError(ValueError):
-    pass
-
-
-def clean_question(q: str, max_chars: int) -> str:
-    if q is None:
-        raise InputError("The question is empty.")
-    q = unicodedata.normalize("NFKC", str(q))
-    q = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in q)
-    q = " ".join(q.split())
-    if not q:
-        raise InputError("The question is empty: type a question about the 2024 TIP Report.")
-    if len(q) > max_chars:
-        raise InputError(f"The question is {len(q)} characters long; the limit is {max_chars}. Shorten it.")
-    if not re.search(r"[^\W\d_]", q):
-        raise InputError("The question has no words in it.")
-    if not re.search(r"[A-Za-z]", q):
-        raise InputError("The sources are in English: ask the question in English.")
-    return q
 
 
 class Agent:
@@ -183,6 +140,9 @@ class Agent:
                 if self.tools.corpus_version() != self._version:
                     self._linker = None
             if self._linker is None:
+                if not self.tools.ingested():
+                    raise NothingIngested(f"The graph at {self.settings.bolt_uri} holds no documents yet: "
+                                          f"run `tipkg ingest` first.")
                 self._version = self.tools.corpus_version()
                 self._checked_at = now
                 if self._store is not None:
@@ -226,6 +186,9 @@ class Agent:
         except Neo4jUnavailable as exc:
             out["neo4j"] = str(exc)
             self._linker = None
+        except NothingIngested as exc:
+            out["neo4j"] = f"ok, but {exc}"
+            self._linker = None
         except ChromaUnavailable as exc:
             out["neo4j"] = "unknown"
             out["chroma"] = str(exc)
@@ -262,7 +225,7 @@ class Agent:
         except Neo4jUnavailable as exc:
             self._linker = None  # re-read the entity index once Neo4j is back
             return abstain(q, Reason.ERROR, f"The knowledge graph is unavailable: {exc}", shape="error", error=str(exc))
-        except (ChromaUnavailable, ModelMissing, RerankerMissing) as exc:
+        except (ChromaUnavailable, ModelMissing, RerankerMissing, NothingIngested) as exc:
             self._linker = None  # reopen the store at the next question: it may have been rebuilt
             return abstain(q, Reason.ERROR, str(exc), shape="error", error=str(exc))
         except Exception as exc:
@@ -507,7 +470,7 @@ class Agent:
                                    f"{self._coverage_hint(rows)}")
         best = reading.chosen[0]
         cites = [self._cite(1, best, terms, budget - len(self._lead(best, u)))]
-        if self._contradicts(u.question, cites[0].quote):
+        if contradicts(u.question, cites[0].quote):
             return abstain(u.question, Reason.FALSE_PREMISE, citations=cites, **base,
                            message=f"The sources say otherwise: {self._lead(best, u)}{cites[0].quote} [1]")
         text = f"{self._lead(best, u)}{cites[0].quote} [1]"
@@ -541,39 +504,6 @@ class Agent:
         if subject and fold(subject) not in fold(c.text):
             return f"{subject}: "
         return ""
-
-    @staticmethod
-    def _contradicts(question: str, quote: str) -> bool:
-        """The question presupposes an act that the quote negates or calls unfinished."""
-        if re.match(r"\s*(did|does|do|is|are|was|were|has|have)\b", question, re.IGNORECASE):
-            return False  # a yes/no question asserts nothing
-        if re.search(rf"\b{_NEGATED}\b", question, re.IGNORECASE):
-            return False  # it already asks about what was not done
-        asked_move = re.search(r"\b(upgrad|downgrad)", question, re.IGNORECASE)
-        stated_move = re.search(r"\b(?:was|were|been) (upgrad|downgrad)|\b(remain|stay|stayed)(?:ed|s)? on\b", quote,
-                                re.IGNORECASE)
-        if asked_move and stated_move:
-            return (stated_move.group(1) or stated_move.group(2)).lower()[:5] != asked_move.group(1).lower()[:5]
-        # only acts the question asserts as done ("which law did X pass", "X opened ..."), not nouns
-        acts = {m.group(1).lower()[:5] for m in _ACT.finditer(question)
-                if m.group(0).lower().endswith("ed") or re.search(
-                    r"\b(did|does|do|has|have|had)\b(?:\s+\S+){0,3}\s*$", question[:m.start()], re.IGNORECASE)}
-        if not acts:
-            return False
-        negated: dict[str, list[bool]] = {}
-        for m in _ACT.finditer(quote):
-            act = m.group(1).lower()[:5]
-            if act in acts:
-                before = quote[max(0, m.start() - 40):m.start()]
-                negated.setdefault(act, []).append(
-                    bool(re.search(rf"\b{_NEGATED}\b(?:\s+\w+){{0,3}}\s*$", before, re.IGNORECASE)))
-        # negated wherever the quote names it: "did not convict ..., and the only case to ever reach
-        # conviction" both denies and affirms a conviction, which contradicts nothing
-        if any(all(flags) for flags in negated.values()):
-            return True
-        if re.search(r"\b(pass|enact|adopt|approv|ratif|sign)", question, re.IGNORECASE) and _UNFINISHED.search(quote):
-            return True
-        return False
 
     def _multi_part(self, u: Understanding, parts: list[Part]) -> Answer:
         """Each part answered on its own, one citation per part; a part with no answer is named."""

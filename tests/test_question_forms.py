@@ -148,9 +148,24 @@ def test_relative_times_and_settings_fill_date_and_place_slots(question, kind, s
 
 
 def test_a_yes_no_answer_says_no_to_the_opposite_comparison():
-    from retrieval.agent import evidence_says_no
+    from retrieval.premises import evidence_says_no
 
     q = "Did Nigeria prosecute more trafficking cases than the year before?"
     assert evidence_says_no(q, "The government investigated and prosecuted fewer cases compared with the previous period.")
     assert not evidence_says_no(q, "The government prosecuted more cases than in the previous period.")
     assert evidence_says_no("Did Algeria open a shelter?", "The government did not open a shelter.")
+
+
+@pytest.mark.parametrize("question, quote, false_premise", [
+    ("Which anti-trafficking law did Ruritania pass last year?",
+     "A draft anti-trafficking law remained pending before parliament.", True),
+    ("Why was Ruritania downgraded to Tier 3?", "Ruritania remained on Tier 2 Watch List.", True),
+    ("Why was Ruritania downgraded to Tier 3?", "Ruritania was downgraded to Tier 3 for failing to act.", False),
+    ("How many traffickers did the government convict?", "The government did not convict any traffickers.", True),
+    ("How many traffickers did the government convict?", "The government convicted four traffickers.", False),
+    ("Did the government convict any traffickers?", "The government did not convict any traffickers.", False),
+])
+def test_a_premise_the_evidence_denies_is_caught_in_general_form(question, quote, false_premise):
+    from retrieval.premises import contradicts
+
+    assert contradicts(question, quote) is false_premise
