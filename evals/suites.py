@@ -29,7 +29,7 @@ class Suite:
 SUITES = (
     Suite("default", (PROJECT_ROOT / "data" / "corpus",), ("dev", "holdout", "paraphrase", "default_blind")),
     Suite("chapters", (PROJECT_ROOT / "data" / "corpus", PROJECT_ROOT / "data" / "chapters"),
-          ("chapters", "chapters_blind", "chapters_blind_c")),
+          ("chapters", "chapters_blind", "chapters_blind_c", "chapters_blind_d")),
 )
 
 

@@ -296,7 +296,7 @@ def eval_main(
     out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
     sets: list[str] = typer.Option([], "--set", help="A shipped set by name (dev, holdout, paraphrase, default_blind, "
-                                   "chapters, chapters_blind, chapters_blind_c), run on its own corpus in a scratch "
+                                   "chapters, chapters_blind, chapters_blind_c, chapters_blind_d), run on its own corpus in a scratch "
                                    "store. Repeatable."),
     all_sets: bool = typer.Option(False, "--all", help="Every shipped set, each on its corpus in a scratch store."),
     reingest: bool = typer.Option(True, help="With --set/--all: ingest the suite's corpus afresh (--no-reingest "
