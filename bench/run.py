@@ -178,7 +178,7 @@ def http_load(settings: Settings, agent, qs: list[str], askers: int = 20, each: 
         wall = res["wall_s"]
         return {**pct(res["times_ms"]), "errors": res["errors"], "askers": askers, "questions_each": each,
                 "wall_s": round(wall, 1), "throughput_qps": round(askers * each / wall, 1),
-                "ui_concurrency": s.ui_concurrency}
+                "ui_concurrency": s.ui_concurrency, "client_cpu_ms_per_request": res["client_cpu_ms_per_request"]}
     finally:
         app.close()
 

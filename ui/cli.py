@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from evals.suites import SUITES
 from kg.settings import Settings
 
 # The driver logs each retry as a warning, which Python prints to stderr when nothing configures logging:
@@ -34,6 +35,7 @@ app.add_typer(llm_app, name="llm")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
+SHIPPED_SETS = [name for suite in SUITES for name in suite.sets]
 
 
 def _settings() -> Settings:
@@ -295,9 +297,8 @@ def eval_main(
     limit: int | None = typer.Option(None, help="Only the first N questions of each set."),
     out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
-    sets: list[str] = typer.Option([], "--set", help="A shipped set by name (dev, holdout, paraphrase, default_blind, "
-                                   "chapters, chapters_blind, chapters_blind_c, chapters_blind_d), run on its own corpus in a scratch "
-                                   "store. Repeatable."),
+    sets: list[str] = typer.Option([], "--set", help=f"A shipped set by name ({', '.join(SHIPPED_SETS)}), run on its "
+                                   "own corpus in a scratch store. Repeatable."),
     all_sets: bool = typer.Option(False, "--all", help="Every shipped set, each on its corpus in a scratch store."),
     reingest: bool = typer.Option(True, help="With --set/--all: ingest the suite's corpus afresh (--no-reingest "
                                   "reuses the scratch store as the last run left it)."),
