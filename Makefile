@@ -34,12 +34,14 @@ $(UV):
 # set (many containers) Python would compile ~8,000 modules again on every start (12 s of a 23 s
 # `tipkg ask`). uv compiles only what it installs now, so compileall covers packages a venv already had
 # (it skips up-to-date .pyc; a few packages ship test files that are not valid Python, hence `|| true`),
-# and the project's own packages, which the editable install leaves outside site-packages.
+# and the project's own packages, which the editable install leaves outside site-packages. Then the question
+# model's ONNX export (once per model version, in the shared cache): answering loads no torch.
 $(STAMP): pyproject.toml Makefile | $(UV)
 	$(UV) venv -q --allow-existing -p $(PY) $(VENV)
 	$(UV) pip install -q --compile-bytecode -p $(BIN)/python -e '.[dev]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null 2>&1 || true
 	$(BIN)/python -m compileall -q -j 0 text kg stores ingest retrieval evals ui bench >/dev/null
+	$(BIN)/python -m stores.query_embedder >/dev/null
 	touch $@
 
 venv: $(STAMP)

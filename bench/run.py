@@ -254,11 +254,6 @@ def write(results: dict) -> None:
             c = d[k]
             lines.append(f"| {k.replace('_', ' ')} (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "
                          f"{c['max_ms']} | {c['errors']} |")
-        api, web = d["concurrent_api"], d["concurrent_http"]
-        if "ratio_to_api" in web:
-            lines += ["", f"Throughput at 20 concurrent askers: in-process {api['throughput_qps']} questions/s, "
-                      f"Gradio HTTP {web['throughput_qps']} questions/s: **{web['ratio_to_api']}×** (target 0.7; "
-                      f"UI concurrency {web.get('ui_concurrency')}, askers in a process of their own)."]
         llm = d.get("llm") or {}
         if llm.get("total"):
             lines.append(f"| LLM mode first token | {llm['first_token']['n']} | {llm['first_token']['p50_ms']} | "
@@ -267,6 +262,12 @@ def write(results: dict) -> None:
                          f"{llm['total']['p95_ms']} | {llm['total']['max_ms']} | – |")
         elif llm:
             lines.append(f"\nLLM mode: {llm.get('skipped')}")
+        api, web = d["concurrent_api"], d["concurrent_http"]
+        if "ratio_to_api" in web:
+            lines += ["", f"Throughput at 20 concurrent askers: in-process {api['throughput_qps']} questions/s, "
+                      f"Gradio HTTP {web['throughput_qps']} questions/s: **{web['ratio_to_api']}×** (target 0.7; "
+                      f"UI concurrency {web.get('ui_concurrency')}, askers in a process of their own using "
+                      f"{web.get('client_cpu_ms_per_request')} CPU ms per request)."]
     cold = results.get("cold_start")
     if cold:
         lines += ["", "## Cold start (fresh processes)", "",

@@ -9,12 +9,12 @@ import time
 
 from retrieval.graph_tools import GraphTools
 from retrieval.models import Answer, Citation, RetrievedPassage
-from stores.embeddings import Embedder
+from stores.embeddings import Embeds
 from stores.vectorstore import VectorStore
 
 
 class NaiveRAG:
-    def __init__(self, store: VectorStore, embedder: Embedder, tools: GraphTools, k: int = 10):
+    def __init__(self, store: VectorStore, embedder: Embeds, tools: GraphTools, k: int = 10):
         self.store, self.embedder, self.tools, self.k = store, embedder, tools, k
 
     def ask(self, question: str) -> Answer:

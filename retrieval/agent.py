@@ -46,7 +46,8 @@ from retrieval.understand import (
     main_clause,
     understand,
 )
-from stores.embeddings import Embedder, ModelMissing
+from stores.embeddings import Embeds, ModelMissing
+from stores.query_embedder import query_embedder
 from stores.reranker import DenseScorer, Reranker, RerankerMissing
 from stores.vectorstore import ChromaUnavailable, VectorStore
 from text.countries import with_bare_names, world_countries
@@ -89,7 +90,7 @@ def renumber(answer: Answer, offset: int) -> Answer:
 
 
 class Agent:
-    def __init__(self, settings: Settings, mode: str = "default", embedder: Embedder | None = None,
+    def __init__(self, settings: Settings, mode: str = "default", embedder: Embeds | None = None,
                  reranker: Reranker | None = None):
         if mode not in ("default", "llm"):
             raise ValueError("mode must be 'default' or 'llm'")
@@ -116,7 +117,7 @@ class Agent:
         return self._store
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Embeds:
         self.ensure_text()
         return self._embedder
 
@@ -162,7 +163,7 @@ class Agent:
         self.ensure()
         with self._lock:
             if self._embedder is None:
-                self._embedder = Embedder()
+                self._embedder = query_embedder(self.settings.cache_dir)
             if self._reranker is None:
                 self._reranker = Reranker() if self.settings.reranker else DenseScorer(self._embedder)
             if self.reader is None:

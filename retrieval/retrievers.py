@@ -17,7 +17,8 @@ from pydantic import ConfigDict
 
 from retrieval.graph_tools import GraphTools
 from retrieval.understand import STOPWORDS
-from stores.embeddings import Embedder
+from stores.embeddings import Embeds
+from stores.query_embedder import query_embedder
 from stores.vectorstore import VectorStore
 
 RRF_K = 60
@@ -33,7 +34,7 @@ class Hit:
 
 
 class DenseRetriever:
-    def __init__(self, store: VectorStore, embedder: Embedder):
+    def __init__(self, store: VectorStore, embedder: Embeds):
         self.store, self.embedder = store, embedder
 
     def search(self, query: str, k: int = 20, vector=None) -> list[Hit]:
@@ -132,7 +133,7 @@ class PassageRetriever(BaseRetriever):
     graph: object | None = None  # the connection from_settings opened (closed by close())
 
     @classmethod
-    def from_settings(cls, settings, k: int = 8, embedder: Embedder | None = None, **kwargs) -> PassageRetriever:
+    def from_settings(cls, settings, k: int = 8, embedder: Embeds | None = None, **kwargs) -> PassageRetriever:
         """Open the stores that `settings` names (an existing index: it never creates one)."""
         from kg.driver import Graph
         from retrieval.understand import EntityLinker
@@ -140,7 +141,7 @@ class PassageRetriever(BaseRetriever):
         graph = Graph(settings)
         tools = GraphTools(graph)
         store = VectorStore(settings, create=False)
-        embedder = embedder or Embedder()
+        embedder = embedder or query_embedder(settings.cache_dir)
         hybrid = HybridRetriever(DenseRetriever(store, embedder), KeywordRetriever(tools), GraphRetriever(tools))
         return cls(hybrid=hybrid, tools=tools, linker=EntityLinker(tools.entity_index()),
                    entity_df=tools.entity_frequency(), k=k, graph=graph, **kwargs)

@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Protocol
 
 import numpy as np
 
@@ -20,6 +21,18 @@ MAX_WORKERS = 8  # beyond this, each worker gets several torch threads instead o
 
 class ModelMissing(RuntimeError):
     pass
+
+
+class Embeds(Protocol):
+    """What readers of the index need from a model: this module's Embedder, or the ONNX one for questions."""
+
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_one(self, text: str) -> np.ndarray: ...
+
+    def close(self) -> None: ...
 
 
 def model_path() -> str:

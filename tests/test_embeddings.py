@@ -70,3 +70,24 @@ def test_a_few_texts_use_the_one_model_without_starting_workers():
     e = Embedder(batch_size=8, workers=2)
     v = e.embed(_texts(15))  # fewer than two batches
     assert v.shape == (15, 384) and e._pool is None
+
+
+def test_the_question_model_gives_the_passage_models_vectors(two_workers, tmp_path):
+    """Questions are embedded by an ONNX export of the same weights (no torch at answer time); a question
+    and the passages it is matched against must land in the same space, long inputs cut where
+    sentence-transformers cuts them."""
+    from stores.query_embedder import OnnxEmbedder, export, onnx_file, query_embedder
+
+    assert isinstance(query_embedder(tmp_path), Embedder)  # no export yet: the torch model, not a failure
+    path = export(tmp_path)
+    assert path == onnx_file(tmp_path) and path.exists() and not list(path.parent.glob("*.partial"))
+    assert export(tmp_path) == path  # made once
+    onnx = query_embedder(tmp_path)
+    assert isinstance(onnx, OnnxEmbedder)
+    texts = ["What tier is Myanmar in?", "", "Marijana Savić founded Atina in Serbia.",
+             "how many " * 400, *_texts(40)]  # one text far beyond the model's 256 tokens; several batches
+    ours, theirs = onnx.embed(texts), two_workers.embed(texts)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    assert (ours * theirs).sum(axis=1).min() > 0.99999
+    assert np.abs(onnx.embed_one(texts[0]) - ours[0]).max() < 1e-5  # alone or in a batch, the same vector
+    assert onnx.embed([]).shape == (0, 384)

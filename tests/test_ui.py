@@ -121,6 +121,9 @@ def test_ask_click_inline_citation_history_and_export(page):
 
     text = _ask(page, "Which heroes work in Tier 2 Watch List countries?")
     assert "Serbia" in text and "Mali" in text
+    assert page.locator("#dl-md").count() == 0 or not page.locator("#dl-md").is_visible()  # written on demand
+    page.locator("#export-btn").click()
+    page.locator("#dl-md").wait_for(state="visible", timeout=30_000)
     md = _download(page, "#dl-md")
     assert md.startswith("# Which heroes work in Tier 2 Watch List countries?") and "### Sources" in md
     assert re.search(r"^   > .*Marijana Savić", md, re.M)  # the quote itself, not only its source
@@ -133,6 +136,11 @@ def test_ask_click_inline_citation_history_and_export(page):
     page.locator("#history label").first.click()  # restores the first answer
     page.wait_for_function("document.querySelector('#answer-box').innerText.includes('Serbia') && "
                            "!document.querySelector('#answer-box').innerText.includes('Mali')", timeout=30_000)
+    page.locator("#dl-md").wait_for(state="hidden", timeout=30_000)  # the list's files don't linger
+    page.locator("#export-btn").click()
+    page.locator("#dl-md").wait_for(state="visible", timeout=30_000)
+    assert "founder of Atina" in _download(page, "#dl-md")  # the restored answer's file, not the last one's
+    assert not page.locator("#dl-csv").is_visible()  # not a list
 
 
 def _node_count(page) -> int:

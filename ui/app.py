@@ -229,10 +229,18 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
         return [(f"{i + 1}. {a.question[:70]}", i) for i, a in enumerate(session)]
 
     def _render(a: Answer, session: list[Answer], k: int):
+        # Export files are written only when asked for (prepare_exports): writing five per answer, and Gradio
+        # checking each path it serves, cost more server time than answering.
         labels = [citing.citation_label(a, c, header) for c in a.citations]
         return (citing.answer_html(a), gr.update(choices=labels, value=None, visible=bool(labels)), "",
                 a.model_dump(mode="json"), gr.update(choices=_history_labels(session), value=k, visible=True),
-                gr.update(visible=True), *_files_for(a, session))
+                gr.update(visible=True), gr.update(visible=False))
+
+    def prepare_exports(current, session_json):
+        if not current:
+            return (gr.skip(),) * 6
+        session = [Answer.model_validate(x) for x in session_json or []]
+        return (gr.update(visible=True), *_files_for(Answer.model_validate(current), session))
 
     def ask(question, mode, session_json):
         if mode == "llm" and llm_on:
@@ -247,7 +255,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
     def restore(k, session_json):
         session = [Answer.model_validate(x) for x in session_json or []]
         if k is None or not (0 <= int(k) < len(session)):
-            return (gr.skip(),) * 12
+            return (gr.skip(),) * 8
         return (*_render(session[int(k)], session, int(k)), session_json)
 
     def show_citation(label, current):
@@ -548,12 +556,17 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                                        elem_id="history")
                     with gr.Column(visible=False, elem_id="exports") as exports:
                         gr.Markdown("**Export**")
-                        dl_md = gr.DownloadButton("This answer · Markdown", size="sm", elem_id="dl-md")
-                        dl_json = gr.DownloadButton("This answer · JSON", size="sm", elem_id="dl-json")
-                        dl_csv = gr.DownloadButton("This list · CSV", size="sm", elem_id="dl-csv", visible=False)
-                        dl_smd = gr.DownloadButton("Whole session · Markdown", size="sm", elem_id="dl-session-md")
-                        dl_sjson = gr.DownloadButton("Whole session · JSON", size="sm", elem_id="dl-session-json")
-            shown = [answer, citations, passage, current, history, exports, dl_md, dl_json, dl_csv, dl_smd, dl_sjson]
+                        export_btn = gr.Button("Export this answer and the session…", size="sm",
+                                               elem_id="export-btn")
+                        with gr.Column(visible=False, elem_id="downloads") as downloads:
+                            dl_md = gr.DownloadButton("This answer · Markdown", size="sm", elem_id="dl-md")
+                            dl_json = gr.DownloadButton("This answer · JSON", size="sm", elem_id="dl-json")
+                            dl_csv = gr.DownloadButton("This list · CSV", size="sm", elem_id="dl-csv", visible=False)
+                            dl_smd = gr.DownloadButton("Whole session · Markdown", size="sm",
+                                                       elem_id="dl-session-md")
+                            dl_sjson = gr.DownloadButton("Whole session · JSON", size="sm", elem_id="dl-session-json")
+            shown = [answer, citations, passage, current, history, exports, downloads]
+            export_btn.click(prepare_exports, [current, session], [downloads, dl_md, dl_json, dl_csv, dl_smd, dl_sjson])
             ask_btn.click(ask, [question, mode, session], [*shown, session])
             question.submit(ask, [question, mode, session], [*shown, session])
             history.input(restore, [history, session], [*shown, session])

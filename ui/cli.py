@@ -295,7 +295,8 @@ def eval_main(
     mode: str = typer.Option("default", help="default, llm, or both (with --set/--all: each set through both "
                              "modes on the same store, side by side)."),
     limit: int | None = typer.Option(None, help="Only the first N questions of each set."),
-    out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>)."),
+    out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>; with --set/--all, one "
+                                  "sub-folder per set and mode, default: each scratch store's eval-runs)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
     sets: list[str] = typer.Option([], "--set", help=f"A shipped set by name ({', '.join(SHIPPED_SETS)}), run on its "
                                    "own corpus in a scratch store. Repeatable."),
@@ -313,10 +314,12 @@ def eval_main(
 
         try:
             results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console,
-                                 reingest=reingest, limit=limit)
+                                 reingest=reingest, limit=limit, out_root=out)
         except ValueError as exc:
             _fail(str(exc))
         console.print(summary_table(results))
+        for key, r in results.items():
+            console.print(f"{key}: {Path(r['run_dir']) / 'report.md'}")
         return
     if qa is None:
         _fail("give --qa FILE.jsonl, --set NAME or --all")
