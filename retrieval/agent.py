@@ -47,7 +47,7 @@ from retrieval.understand import (
     understand,
 )
 from stores.embeddings import Embeds, ModelMissing
-from stores.query_embedder import query_embedder
+from stores.query_embedder import has_onnx_export, query_embedder
 from stores.reranker import DenseScorer, Reranker, RerankerMissing
 from stores.vectorstore import ChromaUnavailable, VectorStore
 from text.countries import with_bare_names, world_countries
@@ -102,7 +102,8 @@ class Agent:
         self._linker: EntityLinker | None = None
         self._version, self._checked_at = "", 0.0  # of the corpus the linker and the store were opened on
         self.llm = None  # the chat model of LLM mode, made on first use (retrieval/llm.py)
-        self._tagger = EntityTagger()
+        # No torch in an answering process that has the ONNX question model: spaCy can skip importing it.
+        self._tagger = EntityTagger(hide_torch=embedder is None and has_onnx_export(settings.cache_dir))
         self.reader: Reader | None = None
 
     # -- the public surface the UI, evals and bench use ----------------------------------------

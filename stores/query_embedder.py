@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stores.embeddings import DIMENSIONS, MODEL_NAME, Embedder, model_path
+from stores.embeddings import DIMENSIONS, MODEL_NAME, Embedder, ModelMissing, model_path
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json): where sentence-transformers cuts
 BATCH = 32
@@ -110,10 +110,16 @@ class OnnxEmbedder:
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
 
+def has_onnx_export(cache_dir: Path) -> bool:
+    try:
+        return onnx_file(cache_dir).exists()
+    except ModelMissing:
+        return False
+
+
 def query_embedder(cache_dir: Path) -> OnnxEmbedder | Embedder:
     """The export when `make setup` made one, else the sentence-transformers model (same vectors)."""
-    path = onnx_file(cache_dir)
-    return OnnxEmbedder(path) if path.exists() else Embedder()
+    return OnnxEmbedder(onnx_file(cache_dir)) if has_onnx_export(cache_dir) else Embedder()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ def make_settings(home: Path, **overrides) -> Settings:
     return Settings(**base)
 
 
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a `tipkg` subprocess needs to use these settings' stores."""
+    return dict(os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
+                NEO4J_PASSWORD=settings.password(), TIPKG_CHROMA_PATH=str(settings.chroma_dir),
+                TIPKG_CHROMA_COLLECTION=settings.chroma_collection, TIPKG_HOME=str(settings.home), **extra)
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Settings:
     """A running test Neo4j; stopped at the end of the session."""

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from tests.conftest import cli_env
+
 
 def test_ask_batch_jsonl(built_corpus, tmp_path):
     settings, _ = built_corpus
@@ -22,9 +24,7 @@ def test_ask_batch_jsonl(built_corpus, tmp_path):
         {"id": "b", "question": "What did Elon Musk say about the report?"},
         {"question": ""},
     ]) + "\n")
-    env = dict(os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
-               NEO4J_PASSWORD=settings.password(), TIPKG_CHROMA_PATH=str(settings.chroma_dir),
-               TIPKG_CHROMA_COLLECTION=settings.chroma_collection)
+    env = cli_env(settings)
     proc = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "--json", "--batch", str(qa)], capture_output=True,
                           text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -40,9 +40,7 @@ def test_ask_batch_jsonl(built_corpus, tmp_path):
 
 def test_ask_human_output_and_bad_batch(built_corpus, tmp_path):
     settings, _ = built_corpus
-    env = dict(os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
-               NEO4J_PASSWORD=settings.password(), TIPKG_CHROMA_PATH=str(settings.chroma_dir),
-               TIPKG_CHROMA_COLLECTION=settings.chroma_collection)
+    env = cli_env(settings)
     ok = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "Who leads SICARcat?"], capture_output=True,
                         text=True, env=env, timeout=300)
     assert ok.returncode == 0 and "Rosa Cendón" in ok.stdout and "[1]" in ok.stdout

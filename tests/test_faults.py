@@ -15,14 +15,8 @@ import pytest
 from ingest.build import run_ingest
 from ingest.doctor import check_stores
 from stores.vectorstore import VectorStore
-from tests.conftest import wipe_graph
+from tests.conftest import cli_env, wipe_graph
 from tests.test_ingest import graph_fingerprint
-
-
-def _cli_env(settings) -> dict:
-    return dict(os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
-                NEO4J_PASSWORD=settings.password(), TIPKG_CHROMA_PATH=str(settings.chroma_dir),
-                TIPKG_CHROMA_COLLECTION=settings.chroma_collection, TIPKG_HOME=str(settings.home))
 
 
 def _state(settings, graph):
@@ -39,7 +33,7 @@ def _crash_then_rerun(scratch, graph, embedder, nlp, failpoint=None, delay=None)
     """Crash an ingest (at a named failpoint, or by SIGKILL after `delay` s), check it really left work
     undone, re-run, and return the final state."""
     _reset(scratch)
-    env = _cli_env(scratch)
+    env = cli_env(scratch)
     if failpoint:
         env.update(TIPKG_FAILPOINT=failpoint, TIPKG_VECTOR_BATCH="16")
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest"], env=env, stdout=subprocess.DEVNULL,
@@ -147,7 +141,7 @@ def test_neo4j_stopped_then_back(neo4j_settings, agent):
 def test_missing_model_wheel_is_a_clear_error_and_writes_nothing(scratch, graph, tmp_path):
     """The embedding model's wheel uninstalled: ingest stops before touching the stores, and `ask` says
     what to install instead of failing somewhere inside torch."""
-    env = _without_model_wheel(_cli_env(scratch), tmp_path)
+    env = _without_model_wheel(cli_env(scratch), tmp_path)
     before = graph_fingerprint(graph)
     ingest = subprocess.run([sys.executable, "-m", "ui.cli", "ingest"], env=env, capture_output=True, text=True,
                             timeout=300)
@@ -168,7 +162,7 @@ def _without_model_wheel(env: dict, tmp_path) -> dict:
 
 def test_missing_model_wheel_makes_ask_say_what_to_install(built_corpus, tmp_path):
     settings, _ = built_corpus
-    env = _without_model_wheel(_cli_env(settings), tmp_path)
+    env = _without_model_wheel(cli_env(settings), tmp_path)
     # a question the text answers needs the model (a graph-answered one no longer loads it)
     ask = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "How many people are exploited worldwide?"], env=env,
                          capture_output=True, text=True, timeout=300)
