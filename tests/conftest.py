@@ -4,6 +4,7 @@ other ports with its own data folder (never the user's), or `TIPKG_TEST_NEO4J_UR
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from stores.offline import ensure_offline
@@ -34,6 +35,13 @@ def make_settings(home: Path, **overrides) -> Settings:
     )
     base.update(overrides)
     return Settings(**base)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:

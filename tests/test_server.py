@@ -18,7 +18,7 @@ from neo4j.exceptions import ClientError
 from kg import server
 from kg.driver import Graph, Neo4jUnavailable, QueryRefused
 from kg.settings import Settings
-from tests.conftest import TEST_HOME, make_settings
+from tests.conftest import TEST_HOME, free_port, make_settings
 
 
 def test_generated_password_is_private_and_not_default(neo4j_settings):
@@ -159,12 +159,6 @@ def test_generated_password_never_looks_like_an_option(tmp_path, monkeypatch):
 CREATE_ROLE = "CREATE ROLE tipkg_probe_role"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class _CommandLines(threading.Thread):
     """Records every command line any descendant of this process has while it runs (re-read each
     round: a forked child shows its parent's until it execs)."""
@@ -210,7 +204,7 @@ def fresh_server(tmp_path_factory):
     if os.environ.get("TIPKG_TEST_NEO4J_URI"):
         pytest.skip("external test Neo4j: the project starts no server")
     settings = make_settings(tmp_path_factory.mktemp("fresh"), neo4j_uri=None, neo4j_password=None,
-                             bolt_port=_free_port(), http_port=_free_port(), neo4j_heap="512m",
+                             bolt_port=free_port(), http_port=free_port(), neo4j_heap="512m",
                              neo4j_pagecache="64m")
     watcher = _CommandLines()
     watcher.start()
@@ -293,7 +287,7 @@ def test_a_port_clash_during_start_names_the_cause(fresh_server):
 
 
 def test_the_same_port_twice_is_refused(tmp_path):
-    port = _free_port()
+    port = free_port()
     settings = make_settings(tmp_path, neo4j_uri=None, neo4j_password=None, bolt_port=port, http_port=port)
     with pytest.raises(server.Neo4jServerError, match="TIPKG_BOLT_PORT and TIPKG_HTTP_PORT are both"):
         server.start(settings)
@@ -305,7 +299,7 @@ def test_a_taken_port_is_named_before_starting(tmp_path, which):
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
-    ports = {"bolt_port": _free_port(), "http_port": _free_port(), which: port}
+    ports = {"bolt_port": free_port(), "http_port": free_port(), which: port}
     settings = make_settings(tmp_path, neo4j_uri=None, neo4j_password=None, **ports)
     try:
         t = time.perf_counter()

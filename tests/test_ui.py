@@ -8,13 +8,13 @@ import io
 import os
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from kg.settings import PROJECT_ROOT
+from tests.conftest import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -28,12 +28,6 @@ trafficking survivors and offers legal aid, psychological care and job training,
 will also receive indigenous workers identified during labor inspections on cattle ranches, where the 2024
 Trafficking in Persons Report found forced labor and debt bondage among indigenous communities.
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _need_chromium():
@@ -52,7 +46,7 @@ def ui(built_corpus, embedder):
     from ui.app import build_app, launch
 
     settings, _ = built_corpus
-    settings = settings.model_copy(update={"ui_port": _free_port(), "refresh_seconds": 2.0})
+    settings = settings.model_copy(update={"ui_port": free_port(), "refresh_seconds": 2.0})
     agent = Agent(settings, embedder=embedder)
     app = build_app(settings, agent)
     launch(app, settings)
@@ -327,7 +321,7 @@ def test_a_ui_with_a_login_refuses_every_route_until_signed_in(built_corpus, emb
     from ui.app import build_app, launch
 
     settings, _ = built_corpus
-    settings = settings.model_copy(update={"ui_port": _free_port(), "ui_auth": "analyst:correct-horse"})
+    settings = settings.model_copy(update={"ui_port": free_port(), "ui_auth": "analyst:correct-horse"})
     agent = Agent(settings, embedder=embedder)
     app = build_app(settings, agent)
     launch(app, settings)

@@ -10,15 +10,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.http_clients import Session
-from tests.conftest import cli_env
+from tests.conftest import cli_env, free_port
 
 QUESTIONS = ["Who leads SICARcat?", "What tier is Burma?"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(proc: subprocess.Popen, port: int, timeout: float = 240) -> None:
@@ -36,7 +30,7 @@ def _wait_for(proc: subprocess.Popen, port: int, timeout: float = 240) -> None:
 
 def test_two_ui_processes_answer_alike_from_one_store(built_corpus):
     settings, _ = built_corpus
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [subprocess.Popen([sys.executable, "-m", "ui.cli", "ui", "--port", str(p)], env=cli_env(settings),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
              for p in ports]
