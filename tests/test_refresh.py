@@ -55,11 +55,11 @@ def test_a_running_answerer_reads_the_vectors_a_later_ingest_wrote(scratch, embe
     import subprocess
     import sys
 
-    from tests.test_faults import _cli_env
+    from tests.conftest import cli_env
 
     shutil.rmtree(scratch.chroma_dir)
     proc = subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(scratch.corpus_dir), str(corpus)],
-                          env=_cli_env(scratch), capture_output=True, text=True, timeout=600)
+                          env=cli_env(scratch), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     rebuilt = agent.ask(question)
     assert not rebuilt.abstained and rebuilt.error is None and "port inspectors" in rebuilt.answer
