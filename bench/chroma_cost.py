@@ -3,7 +3,7 @@
 Upserts N random unit vectors (default 60,000) in batches of 1,000 into a scratch collection, each layout
 in a fresh process, and reports wall and CPU seconds (all the process's threads):
 
-  ingest     what ingest writes: the vector and ingest.build.vector_metadata (no document)
+  ingest     what ingest writes: the vector and ingest.vectortext.vector_metadata (no document)
   documents  the layout before: the passage text as the document, and ten metadata keys
 
 The upsert holds the GIL for its whole call, so its wall time is also time the model thread beside it

@@ -7,7 +7,7 @@ a fresh process, for two kinds of work: pure Python ("python") and back-to-back 
 vectors ("chroma", which holds the GIL for each whole call):
 
   thread         the Python work in this process, CPython's default GIL switch interval (5 ms)
-  thread-short   the same, with the interval ingest uses (ingest.build.SWITCH_INTERVAL_S)
+  thread-short   the same, with the interval ingest uses (ingest.vectors.SWITCH_INTERVAL_S)
   process        the Python work in a child process (shares the cores, not the GIL)
 
 Run: python -m bench.gil_probe [python|chroma]   (about five minutes per kind; not part of `make bench`)
@@ -70,7 +70,7 @@ def _worker(conn, kind: str) -> None:
 
 def one(mode: str, kind: str = "python") -> dict:
     from bench.generate import passage_texts
-    from ingest.build import SWITCH_INTERVAL_S
+    from ingest.vectors import SWITCH_INTERVAL_S
     from stores.embeddings import Embedder
 
     if mode == "thread-short":

@@ -6,37 +6,34 @@ import json
 from urllib.parse import quote
 
 from kg.driver import Graph
-from kg.schema import NODE_KEYS
+from kg.schema import NODE_KEYS, has_label, key_equals, key_expr
 
-ENTITY_LIST = """
-MATCH (n) WHERE n:Country OR n:Actor OR n:Trend OR n:Hero OR n:Tier
+ENTITY_LIST = f"""
+MATCH (n) WHERE {has_label("n")}
 OPTIONAL MATCH (n)<-[:MENTIONS]-(p:Passage)
-WITH n, count(p) AS mentions, EXISTS { (n)-[:PLACED_IN]->() } AS placed
+WITH n, count(p) AS mentions, EXISTS {{ (n)-[:PLACED_IN]->() }} AS placed
 WHERE mentions > 0 OR placed OR n:Tier OR n:Hero
-RETURN labels(n)[0] AS label, coalesce(n.iso3, n.key, n.name) AS key, n.name AS name, mentions
+RETURN labels(n)[0] AS label, {key_expr("n")} AS key, n.name AS name, mentions
 ORDER BY label, name
 """
 
-ENTITY_NODE = """
-MATCH (n) WHERE (n:Country AND n.iso3 = $key) OR ((n:Actor OR n:Trend OR n:Hero) AND n.key = $key)
-   OR (n:Tier AND n.name = $key)
+ENTITY_NODE = f"""
+MATCH (n) WHERE {key_equals("n")}
 RETURN labels(n)[0] AS label, properties(n) AS props
 LIMIT 1
 """
 
-ENTITY_RELATIONS = """
-MATCH (n) WHERE (n:Country AND n.iso3 = $key) OR ((n:Actor OR n:Trend OR n:Hero) AND n.key = $key)
-   OR (n:Tier AND n.name = $key)
+ENTITY_RELATIONS = f"""
+MATCH (n) WHERE {key_equals("n")}
 MATCH (n)-[r]-(m) WHERE NOT m:Passage AND NOT m:Document
 RETURN type(r) AS type, startNode(r) = n AS outgoing, labels(m)[0] AS label, m.name AS name,
-       coalesce(m.iso3, m.key, m.name) AS key, r.year AS year, r.source AS source
+       {key_expr("m")} AS key, r.year AS year, r.source AS source
 ORDER BY type, year DESC, name
 LIMIT $limit
 """
 
-ENTITY_MENTIONS = """
-MATCH (n) WHERE (n:Country AND n.iso3 = $key) OR ((n:Actor OR n:Trend OR n:Hero) AND n.key = $key)
-   OR (n:Tier AND n.name = $key)
+ENTITY_MENTIONS = f"""
+MATCH (n) WHERE {key_equals("n")}
 MATCH (p:Passage)-[m:MENTIONS]->(n)
 MATCH (d:Document)-[:HAS_PASSAGE]->(p)
 RETURN p.passage_id AS passage_id, p.text AS text, d.file AS file, d.title AS title, m.surfaces AS surfaces
@@ -93,7 +90,7 @@ def browser_url(http_port: int, cypher: str, dbms: str | None = None) -> str:
 # One statement per label, built from that fixed map (never from user input): each starts from an
 # indexed key lookup instead of scanning every node for a matching property.
 _CAPTION = "coalesce(m.name, m.title, m.file, left(m.text, 80), m.key)"
-_KEY = "coalesce(m.iso3, m.passage_id, m.doc_id, m.key, m.name)"
+_KEY = key_expr("m", tuple(NODE_KEYS))
 
 # One hop: every relationship but NEXT (reading order, noise in a neighbourhood) and, from a
 # Report, the COVERS of every document (the corpus itself, not a neighbourhood).

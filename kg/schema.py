@@ -32,16 +32,37 @@ from __future__ import annotations
 
 from kg.driver import Graph
 
+# Each label's unique key. More specific keys come first: a Passage also carries its document's doc_id,
+# so key_expr's coalesce must try passage_id before doc_id.
 NODE_KEYS: dict[str, str] = {
-    "Report": "key",
-    "Document": "doc_id",
     "Passage": "passage_id",
+    "Document": "doc_id",
     "Country": "iso3",
     "Actor": "key",
     "Trend": "key",
     "Hero": "key",
     "Tier": "name",
+    "Report": "key",
 }
+# What questions and Explore are about: the labels a MENTIONS or PLACED_IN points to.
+ENTITY_LABELS = ("Country", "Actor", "Trend", "Hero", "Tier")
+
+
+def key_expr(var: str, labels: tuple[str, ...] = ENTITY_LABELS) -> str:
+    """Cypher for node `var`'s unique key, whichever of `labels` it has (built from NODE_KEYS, never input)."""
+    props = dict.fromkeys(NODE_KEYS[label] for label in NODE_KEYS if label in labels)
+    return f"coalesce({', '.join(f'{var}.{p}' for p in props)})"
+
+
+def has_label(var: str, labels: tuple[str, ...] = ENTITY_LABELS) -> str:
+    return " OR ".join(f"{var}:{label}" for label in labels)
+
+
+def key_equals(var: str, value: str = "$key", labels: tuple[str, ...] = ENTITY_LABELS) -> str:
+    """A predicate true when `var` is the node of one of `labels` whose key is `value` (a parameter or a
+    variable of the query)."""
+    return " OR ".join(f"({var}:{label} AND {var}.{NODE_KEYS[label]} = {value})" for label in labels)
+
 
 CONSTRAINTS = [
     f"CREATE CONSTRAINT {label.lower()}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"

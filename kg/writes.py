@@ -58,6 +58,10 @@ FOREACH (_ IN CASE WHEN size(kept) = 0 THEN [1] ELSE [] END | DELETE r)
 FOREACH (_ IN CASE WHEN size(kept) > 0 THEN [1] ELSE [] END | SET r.passage_ids = kept)
 """
 
+# What an ingest reports it left in the graph.
+COUNT_NODES_BY_LABEL = "MATCH (n) UNWIND labels(n) AS l RETURN l AS label, count(*) AS n"
+COUNT_RELATIONSHIPS_BY_TYPE = "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n"
+
 DELETE_ORPHAN_ENTITIES = """
 MATCH (n) WHERE (n:Hero OR n:Trend OR (n:Actor AND n.source = 'ner')) AND NOT (n)--()
 DELETE n

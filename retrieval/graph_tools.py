@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 from kg.driver import Graph
+from kg.schema import ENTITY_LABELS, has_label, key_equals, key_expr
 
-ENTITY_INDEX = """
-MATCH (n) WHERE n:Country OR n:Actor OR n:Trend OR n:Hero OR n:Tier
-RETURN labels(n)[0] AS label, coalesce(n.iso3, n.key, n.name) AS key, n.name AS name,
+ENTITY_INDEX = f"""
+MATCH (n) WHERE {has_label("n")}
+RETURN labels(n)[0] AS label, {key_expr("n")} AS key, n.name AS name,
        coalesce(n.aliases, []) + coalesce(n.demonyms, []) AS aliases
 """
 
@@ -100,18 +101,18 @@ OPTIONAL MATCH (a)-[:BASED_IN]->(c:Country)
 RETURN a.name AS actor, a.kind AS kind, collect(DISTINCT {hero: h.key, rel: type(rel)}) AS people, c.iso3 AS iso3
 """
 
-PASSAGES = """
+PASSAGES = f"""
 UNWIND $ids AS id
-MATCH (p:Passage {passage_id: id})<-[:HAS_PASSAGE]-(d:Document)
-CALL (p) {
+MATCH (p:Passage {{passage_id: id}})<-[:HAS_PASSAGE]-(d:Document)
+CALL (p) {{
   // near-copies in other outlets; bounded, since a much-quoted passage can have hundreds
   OPTIONAL MATCH (p)-[:DUPLICATE_OF*1..2]-(q:Passage)<-[:HAS_PASSAGE]-(qd:Document) WHERE q <> p
   WITH DISTINCT q, qd LIMIT 12
-  RETURN collect({passage_id: q.passage_id, text: q.text, file: qd.file, title: qd.title, outlet: qd.outlet}) AS dups
-}
+  RETURN collect({{passage_id: q.passage_id, text: q.text, file: qd.file, title: qd.title, outlet: qd.outlet}}) AS dups
+}}
 RETURN p.passage_id AS passage_id, p.text AS text, p.char_runs AS char_runs, p.start AS start, p.end AS end,
        p.section AS section, d.file AS file, d.path AS path, d.prefix AS prefix, d.title AS title,
-       d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | coalesce(e.iso3, e.key, e.name)] AS entity_keys,
+       d.outlet AS outlet, dups, [(p)-[:MENTIONS]->(e) | {key_expr("e")}] AS entity_keys,
        p.context AS context, d.kind AS doc_kind, d.subject AS subject, d.subject_name AS subject_name,
        p.pages AS pages, p.page_starts AS page_starts
 """
@@ -128,18 +129,17 @@ LIMIT $limit
 
 PASSAGE_COUNT = "MATCH (p:Passage) RETURN count(p) AS n"
 
-ENTITY_FREQUENCY = """
+ENTITY_FREQUENCY = f"""
 MATCH (p:Passage) WITH count(p) AS total
 MATCH (e)<-[:MENTIONS]-(p:Passage)
-WITH total, coalesce(e.iso3, e.key, e.name) AS key, count(DISTINCT p) AS n
+WITH total, {key_expr("e")} AS key, count(DISTINCT p) AS n
 RETURN key, toFloat(n) / total AS df
 """
 
-ENTITY_PASSAGES = """
+ENTITY_PASSAGES = f"""
 UNWIND $keys AS k
 MATCH (p:Passage)-[m:MENTIONS]->(e)
-WHERE (e:Country AND e.iso3 = k) OR (e:Actor AND e.key = k) OR (e:Trend AND e.key = k) OR (e:Hero AND e.key = k)
-   OR (e:Tier AND e.name = k)
+WHERE {key_equals("e", "k")}
 RETURN p.passage_id AS passage_id, count(*) AS hits, sum(m.count) AS weight
 ORDER BY hits DESC, weight DESC
 LIMIT $limit
@@ -157,11 +157,11 @@ RETURN count(node) AS n
 
 
 # What the answerer's in-memory indexes were built from: documents (content-hashed ids) and entities.
-CORPUS_VERSION = """
+CORPUS_VERSION = f"""
 OPTIONAL MATCH (d:Document)
 WITH count(d) AS documents, collect(d.doc_id + CASE WHEN d.complete THEN '+' ELSE '-' END) AS ids
-OPTIONAL MATCH (m:Meta {key: 'corpus'})
-RETURN documents, ids, COUNT { MATCH (e) WHERE e:Country OR e:Actor OR e:Trend OR e:Hero } AS entities,
+OPTIONAL MATCH (m:Meta {{key: 'corpus'}})
+RETURN documents, ids, COUNT {{ MATCH (e) WHERE {has_label("e", ENTITY_LABELS[:-1])} }} AS entities,
        coalesce(m.version, 0) AS bumps
 """
 

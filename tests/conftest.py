@@ -81,9 +81,9 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def nlp():
-    from ingest.build import _load_spacy
+    from ingest.mentions import load_ner
 
-    return _load_spacy()
+    return load_ner()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ Every document is generated here (bench.docgen)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import re
@@ -214,7 +216,7 @@ def test_documents_ingest_clean_titled_and_searchable(documents, scratch, embedd
 def test_a_fact_on_page_two_is_cited_as_page_two(documents, scratch, embedder, nlp, graph, tmp_path):
     from retrieval.agent import Agent
     from retrieval.models import Answer
-    from ui.citing import citation_label, to_markdown
+    from ui.citing import citation_label, passage_head, to_csv, to_markdown
     from ui.render import print_answer
 
     run_ingest(scratch, [documents["web_pdf"]], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
@@ -232,14 +234,54 @@ def test_a_fact_on_page_two_is_cited_as_page_two(documents, scratch, embedder, n
     squash = "".join(reader_form(original[cite.start:cite.end]).split())
     assert squash == "".join(cite.quote.split())
     assert original.count("\f", 0, cite.start) + 1 == 2
-    # the CLI, the UI's citation list and the Markdown export all say where
+    # the CLI, the UI's citation list and view, and the Markdown and CSV exports all say where
     assert ", p. 2" in citation_label(a, cite)
+    assert "<span class='cite-page'>p. 2</span>" in passage_head(cite)
     assert ", p. 2, characters" in to_markdown([a])
+    rows = list(csv.reader(io.StringIO(to_csv(a))))
+    assert any("1,262" in " ".join(r) and any(x.endswith("p. 2") for x in r) for r in rows[1:]), rows
     from rich.console import Console
 
     console = Console(record=True, width=200)
     print_answer(console, Answer.model_validate(a.model_dump()))
     assert "nepal_ecoi_print.pdf, p. 2" in console.export_text()
+
+
+def test_a_pdfs_outlet_and_date_come_from_its_metadata(documents, tmp_path):
+    from pypdf import PdfWriter
+
+    w = PdfWriter(clone_from=documents["report_pdf"])
+    w.add_metadata({"/Title": f"{NEPAL} - ecoi.net", "/Author": "Office to Monitor and Combat Trafficking",
+                    "/CreationDate": "D:20240624101500+00'00'"})
+    path = tmp_path / "with_metadata.pdf"
+    with path.open("wb") as f:
+        w.write(f)
+    doc = load(path, 10**7, 10**8)
+    assert (doc.meta_title, doc.meta_outlet, doc.published) == (
+        NEPAL, "Office to Monitor and Combat Trafficking", "2024-06-24")
+
+
+_HEAD = {
+    # each page says its title, outlet and date in one way only, so each way is checked on its own
+    "title tag": ("<title>Nepal: a country narrative - ecoi.net</title>", ("Nepal: a country narrative", "", "")),
+    "meta tags": ('<meta property="og:title" content="Nepal: a country narrative">'
+                  '<meta property="og:site_name" content="Refworld">'
+                  '<meta property="article:published_time" content="2024-06-24T09:00:00Z">',
+                  ("Nepal: a country narrative", "Refworld", "2024-06-24")),
+    "json-ld": ('<script type="application/ld+json">{"@type": "Report", "headline": "Nepal: a country narrative",'
+                ' "datePublished": "2024-06-24", "publisher": {"@type": "Organization", "name": "USDOS"}}</script>',
+                ("Nepal: a country narrative", "USDOS", "2024-06-24")),
+}
+
+
+@pytest.mark.parametrize("way", list(_HEAD))
+def test_a_web_pages_title_outlet_and_date_each_from_its_own_source(tmp_path, way):
+    head, expected = _HEAD[way]
+    page = tmp_path / "nepal.html"
+    page.write_text(f"<!DOCTYPE html><html><head>{head}</head><body><p>The Government of Nepal does not fully "
+                    "meet the minimum standards for the elimination of trafficking.</p></body></html>")
+    doc = load(page, 10**6)
+    assert (doc.meta_title, doc.meta_outlet, doc.published) == expected
 
 
 def test_a_pdf_over_the_text_limit_ingests_under_the_pdf_limit(documents, tmp_path):

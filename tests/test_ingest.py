@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from ingest.build import SWITCH_INTERVAL_S, run_ingest
+from ingest.build import run_ingest
+from ingest.vectors import SWITCH_INTERVAL_S
 from ingest.vectortext import text_hash
 from kg.driver import Graph
 from stores.vectorstore import VectorStore

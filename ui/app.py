@@ -31,7 +31,6 @@ from kg import explore
 from kg.driver import Neo4jUnavailable
 from kg.settings import PROJECT_ROOT, Settings
 from retrieval.agent import Agent
-from retrieval.citations import page_label
 from retrieval.models import Answer
 from ui import citing, graphview
 from ui.jobs import Job
@@ -277,10 +276,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
         except Neo4jUnavailable as exc:
             return f"<div class='quote'>{html.escape(str(exc))}</div>"
         text = extracted_text(doc["path"] if doc else None, settings.max_document_bytes, settings.max_pdf_bytes)
-        head = (f"<b>[{c.n}] {html.escape(c.outlet or (doc or {}).get('outlet') or '')}</b> "
-                f"“{html.escape(c.title)}” — <code>{html.escape(c.document)}</code>"
-                + (f", <span class='cite-page'>{html.escape(page_label(c.pages))}</span>" if c.pages else "")
-                + (f"<br><small>Also carried by: {html.escape(', '.join(c.also_in))}</small>" if c.also_in else ""))
+        head = citing.passage_head(c, (doc or {}).get("outlet") or "")
         if not text or c.end > len(text):
             body = f"<mark>{html.escape(c.quote)}</mark>"
         else:

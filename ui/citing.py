@@ -111,11 +111,11 @@ def to_csv(a: Answer) -> str:
     w = csv.writer(out)
     by_n = {c.n: c for c in a.citations}
     if a.graph_facts:
-        w.writerow(["subject", "predicate", "object", "year", "source", "citation", "quote", "document"])
+        w.writerow(["subject", "predicate", "object", "year", "source", "citation", "quote", "document", "page"])
         for f in a.graph_facts:
             c = by_n.get(f.citation) if f.citation else None
             w.writerow([f.subject, f.predicate, f.object, f.year or "", f.source or "", f.citation or "",
-                        " ".join(c.quote.split()) if c else "", c.document if c else ""])
+                        " ".join(c.quote.split()) if c else "", c.document if c else "", _page(c)])
     elif ":" in a.answer:
         # A list written as text ("Heroes in ...: A (Mali) [1] [2]; B (Serbia) [3]"): one row per item,
         # with the citations its markers name.
@@ -124,10 +124,23 @@ def to_csv(a: Answer) -> str:
             ns = [int(x) for x in _MARKER.findall(item)]
             cites = [by_n[n] for n in ns if n in by_n]
             w.writerow([_MARKER.sub("", item).strip(" ."), " ".join(map(str, ns)),
-                        " | ".join(dict.fromkeys(c.document for c in cites)),
+                        " | ".join(dict.fromkeys(c.document + (f", {_page(c)}" if c.pages else "") for c in cites)),
                         " | ".join(" ".join(c.quote.split()) for c in cites)])
     else:
-        w.writerow(["citation", "outlet", "title", "document", "quote"])
+        w.writerow(["citation", "outlet", "title", "document", "page", "quote"])
         for c in a.citations:
-            w.writerow([c.n, c.outlet, c.title, c.document, " ".join(c.quote.split())])
+            w.writerow([c.n, c.outlet, c.title, c.document, _page(c), " ".join(c.quote.split())])
     return out.getvalue()
+
+
+def _page(c: Citation | None) -> str:
+    return page_label(c.pages) if c is not None and c.pages else ""
+
+
+def passage_head(c: Citation, outlet: str = "") -> str:
+    """The citation view's heading for a passage: outlet, title, file, page, and the other outlets that
+    carry the same text."""
+    return (f"<b>[{c.n}] {html.escape(c.outlet or outlet)}</b> "
+            f"“{html.escape(c.title)}” — <code>{html.escape(c.document)}</code>"
+            + (f", <span class='cite-page'>{html.escape(page_label(c.pages))}</span>" if c.pages else "")
+            + (f"<br><small>Also carried by: {html.escape(', '.join(c.also_in))}</small>" if c.also_in else ""))
