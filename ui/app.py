@@ -55,6 +55,7 @@ CSS = """
              line-height:1.5}
 .answer-box.abstained {border-left-color:#b7791f;background:#fffaf0}
 .answer-box.failed {border-left-color:#c53030;background:#fde2e2}
+.answer-box.streaming {border-left-color:#a0aec0;background:#f7fafc;color:#4a5568}
 .answer-box .badge {font-size:.8em;font-weight:600;color:#555;display:block;margin-bottom:4px}
 .answer-box a.cite-ref {color:#2b6cb0;font-weight:600;text-decoration:none;padding:0 1px;border-radius:3px}
 .answer-box a.cite-ref:hover {background:#ebf4ff;text-decoration:underline}
@@ -89,6 +90,13 @@ element.addEventListener('click', (e) => {
   e.preventDefault();
   trigger('cite', {n: Number(a.dataset.n)});
 });
+"""
+# Enter in the question box presses the Ask button on show (default mode's, or LLM mode's that streams).
+SUBMIT_JS = """
+() => {
+  const llm = document.querySelector('#ask-llm-btn');
+  ((llm && llm.offsetParent !== null) ? llm : document.querySelector('#ask-btn')).click();
+}
 """
 # A document view scrolls itself to the highlighted span whenever it shows a new one.
 SCROLL_TO_MARK_JS = """
@@ -186,11 +194,13 @@ def _stages_html(title: str, stages, errors: list[str] = (), note: str = "") -> 
     return f'<div class="job-log" id="job-log">{"".join(rows)}</div>'
 
 
-def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
+def build_app(settings: Settings, agent: Agent, llm_agent: Agent | None = None) -> gr.Blocks:
+    """The app over `agent`; `llm_agent` answers in LLM mode (made from the settings on first use if not
+    given)."""
     llm_on = settings.llm_provider != "none"
     export_dir = Path(tempfile.mkdtemp(prefix="tipkg-export-"))
     ingest_lock, eval_lock = threading.Lock(), threading.Lock()
-    llm_agent: list[Agent] = []  # built on first use: loading a model per question would cost seconds
+    llm_agents: list[Agent] = [llm_agent] if llm_agent else []  # one, made once: a model loads in seconds
     dbms = settings.browser_dbms
     try:  # the tier table's columns name the cells of a table citation
         header = settings.tiers_csv.read_text(encoding="utf-8").splitlines()[0].split(",")
@@ -241,15 +251,35 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
         session = [Answer.model_validate(x) for x in session_json or []]
         return (gr.update(visible=True), *_files_for(Answer.model_validate(current), session))
 
-    def ask(question, mode, session_json):
-        if mode == "llm" and llm_on:
-            if not llm_agent:
-                llm_agent.append(Agent(settings, mode="llm", embedder=agent.embedder))
-            a = llm_agent[0].ask(question)
-        else:
-            a = agent.ask(question)
+    def _llm_agent() -> Agent:
+        if not llm_agents:
+            llm_agents.append(Agent(settings, mode="llm", embedder=agent.embedder))
+        return llm_agents[0]
+
+    def _answered(a: Answer, session_json):
         session = [Answer.model_validate(x) for x in session_json or []] + [a]
         return (*_render(a, session, len(session) - 1), [x.model_dump(mode="json") for x in session])
+
+    # Default mode is a plain function, not a generator: Gradio sends a generator's output at least twice,
+    # which every default-mode answer would pay for. LLM mode has its own button that streams (ask_llm).
+    def ask(question, mode, session_json):
+        a = _llm_agent().ask(question) if mode == "llm" and llm_on else agent.ask(question)
+        return _answered(a, session_json)
+
+    def ask_llm(question, session_json):
+        """LLM mode: the model's words as they come, then the checked answer in their place."""
+        from retrieval.llm import stream_ask
+
+        text, skip = "", gr.skip()
+        for item in stream_ask(_llm_agent(), question):
+            if isinstance(item, str):
+                # The first word clears what belonged to the previous answer (its citations, its files).
+                cleared = (gr.update(visible=False), "", skip, skip, skip, gr.update(visible=False)) if not text \
+                    else (skip,) * 6
+                text += item
+                yield citing.streaming_html(text), *cleared, skip
+            else:
+                yield _answered(item, session_json)
 
     def restore(k, session_json):
         session = [Answer.model_validate(x) for x in session_json or []]
@@ -540,6 +570,7 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                                       max_length=settings.max_question_chars, scale=6, elem_id="question")
                 mode = gr.Radio(["default", "llm"], value="default", label="Mode", visible=llm_on, scale=1)
                 ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-btn")
+                ask_llm_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-llm-btn", visible=False)
             gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Row():
                 with gr.Column(scale=3):
@@ -563,8 +594,11 @@ def build_app(settings: Settings, agent: Agent) -> gr.Blocks:
                             dl_sjson = gr.DownloadButton("Whole session · JSON", size="sm", elem_id="dl-session-json")
             shown = [answer, citations, passage, current, history, exports, downloads]
             export_btn.click(prepare_exports, [current, session], [downloads, dl_md, dl_json, dl_csv, dl_smd, dl_sjson])
-            ask_btn.click(ask, [question, mode, session], [*shown, session])
-            question.submit(ask, [question, mode, session], [*shown, session])
+            ask_btn.click(ask, [question, mode, session], [*shown, session], api_name="ask")
+            ask_llm_btn.click(ask_llm, [question, session], [*shown, session], api_name="ask_llm")
+            mode.change(lambda m: (gr.update(visible=m != "llm"), gr.update(visible=m == "llm")), mode,
+                        [ask_btn, ask_llm_btn], queue=False)
+            question.submit(None, js=SUBMIT_JS)  # presses whichever Ask button the mode shows
             history.input(restore, [history, session], [*shown, session])
             citations.change(show_citation, [citations, current], passage)
             answer.cite(open_cite, current, [citations, passage])

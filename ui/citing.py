@@ -75,6 +75,13 @@ def answer_html(a: Answer) -> str:
     return f'<div class="{cls}" id="answer-box"><span class="badge">{html.escape(badge)}</span>{body}</div>'
 
 
+def streaming_html(text: str) -> str:
+    """The answer box while the model is still writing: its words so far, unchecked (the checked answer,
+    with its citations, replaces them when it is done)."""
+    return ('<div class="answer-box streaming" id="answer-box"><span class="badge">Writing… (not yet checked)</span>'
+            f'{html.escape(text)}</div>')
+
+
 def is_list(a: Answer) -> bool:
     return a.shape in LIST_SHAPES or len(a.graph_facts) > 2
 
