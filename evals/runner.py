@@ -92,7 +92,8 @@ def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | No
     agent.ask("warm-up question about the report")  # first call loads models; keep it out of latency
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
-        task = progress.add_task(f"eval {qa.name}", total=len(items) * len(systems))
+        # The count is of answers: each question is asked of tipkg and of the baseline.
+        task = progress.add_task(f"{qa.name}: answers from {' and '.join(systems)}", total=len(items) * len(systems))
         for item in items:
             for name, system in systems.items():
                 result = system.ask(item.question).model_dump(mode="json")

@@ -240,6 +240,13 @@ def test_an_eval_run_shows_moving_progress_and_is_listed(page):
     assert "Finished" in log
     assert len(seen - {"12"}) >= 2, seen  # it moved through intermediate counts, not 0 then done
     page.wait_for_function("document.querySelector('#runs').innerText.includes('dev.jsonl')", timeout=30_000)
+    # the first 6 dev questions hold no unanswerable one: no abstention recall, shown empty, not as 0
+    recall = page.evaluate("""() => {
+        const t = document.querySelector('#runs table');
+        const col = [...t.querySelectorAll('thead th')].findIndex(th => th.innerText.includes('abstention recall'));
+        return t.querySelector('tbody tr').querySelectorAll('td')[col].innerText.trim();
+    }""")
+    assert recall in ("", "–"), recall
     page.locator("#eval-chart").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "evals.png"), full_page=True)
 

@@ -158,9 +158,15 @@ def _runs_table(settings: Settings) -> list[list]:
         b = s["systems"].get("baseline", {}).get("overall", {})
         rows.append([name, Path(s.get("qa", "")).name, s["questions"], round(o["accuracy"] or 0, 3),
                      round(b["accuracy"] or 0, 3) if b.get("accuracy") is not None else None,
-                     round(o.get("citation_precision") or 0, 3), round(o.get("abstention_recall") or 0, 3),
+                     _rounded(o.get("citation_precision")), _rounded(o.get("abstention_recall")),
                      o.get("latency_p95_ms")])
     return rows
+
+
+def _rounded(x: float | None) -> float | None:
+    """A metric for the runs table; None (a set with no unanswerable questions has no abstention recall)
+    stays empty instead of reading as 0."""
+    return None if x is None else round(x, 3)
 
 
 def chart_html(summary: dict) -> str:
@@ -655,11 +661,11 @@ def build_app(settings: Settings, agent: Agent, llm_agent: Agent | None = None) 
                               "set below (a few questions take a minute; the whole dev set several), or "
                               "<code>make eval</code> on the command line. Runs appear here to compare.</div>",
                               visible=False)
-            with gr.Row():
+            with gr.Row(equal_height=True):
                 qset = gr.Dropdown(list(QUESTION_SETS), value="dev", label="Question set", scale=2, elem_id="qset")
                 qlimit = gr.Number(value=0, precision=0, minimum=0, label="Questions (0 = all)", scale=1,
                                    elem_id="qlimit")
-                run_btn = gr.Button("Run", variant="primary", scale=1, elem_id="run-btn", size="sm")
+                run_btn = gr.Button("Run", variant="primary", scale=1, elem_id="run-btn")
             eval_log = gr.HTML("", elem_id="eval-log")
             runs = gr.Dataframe(headers=["run", "set", "questions", "accuracy", "baseline acc.", "citation precision",
                                          "abstention recall", "p95 ms"], interactive=False, elem_id="runs")

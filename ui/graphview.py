@@ -135,11 +135,11 @@ HEAD = f'<script src="/gradio_api/file={VIS_JS}"></script>'
 
 TEMPLATE = """
 <div class="tipkg-graph">
-  <div class="graph-empty">
+  <div class="graph-empty"><p>
     <b>Nothing to show yet.</b> Choose an entity above (type a few letters of a country, tier, hero,
     organisation or trend). Its neighbourhood appears here: click a node for its details, passages show
     their text; double-click a node, or use <i>Expand</i>, to add its neighbours.
-  </div>
+  </p></div>
   <div class="graph-canvas" style="display:none"></div>
   <div class="graph-legend">__LEGEND__</div>
 </div>

@@ -2,7 +2,7 @@
 
 `run_ingest` and `run_eval` draw rich progress bars on the console they are given. `ProgressTap` is a
 quiet console that keeps the `Live` each bar runs in, so the UI can show the very stages and counts the
-CLI shows ("embed passages 12/51", "eval dev.jsonl 3/24") while the job runs, without either job
+CLI shows ("embed passages 12/51", "dev.jsonl: answers from tipkg and baseline 3/24") while the job runs, without either job
 knowing about the UI.
 """
 
