@@ -11,6 +11,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from retrieval.abstain import SOURCES_DONT_SAY
 from retrieval.citations import page_label
 from retrieval.models import Answer, Citation
 
@@ -58,7 +59,7 @@ def answer_html(a: Answer) -> str:
     if a.error:
         cls, badge = "answer-box failed", "Check the question" if a.shape == "invalid" else "Error: no answer"
     elif a.abstained:
-        cls, badge = "answer-box abstained", "The sources don't say"
+        cls, badge = "answer-box abstained", SOURCES_DONT_SAY
     else:
         cls, badge = "answer-box", "Answer"
     if a.reported_in and a.reported_in > 1:
@@ -89,7 +90,7 @@ def is_list(a: Answer) -> bool:
 def to_markdown(answers: list[Answer], title: str = "tipkg answers") -> str:
     lines = [f"# {title}", "", f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from tipkg (2024 TIP Report).", ""]
     for a in answers:
-        lines += [f"## {a.question}", "", ("*The sources don't say.* " if a.abstained else "") + a.answer, ""]
+        lines += [f"## {a.question}", "", (f"*{SOURCES_DONT_SAY}.* " if a.abstained else "") + a.answer, ""]
         if a.citations:
             lines += ["### Sources", ""]
         for c in a.citations:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.console import Console
 from rich.panel import Panel
 
+from retrieval.abstain import SOURCES_DONT_SAY
 from retrieval.citations import page_label
 from retrieval.models import Answer
 
 
 def print_answer(console: Console, a: Answer) -> None:
     style = "yellow" if a.abstained else "green"
-    title = "The sources don't say" if a.abstained else "Answer"
+    title = SOURCES_DONT_SAY if a.abstained else "Answer"
     if a.reported_in and a.reported_in > 1:
         title += f" · reported in {a.reported_in} sources"
     console.print(Panel(a.answer, title=title, border_style=style))
