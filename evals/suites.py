@@ -29,7 +29,8 @@ class Suite:
 SUITES = (
     Suite("default", (PROJECT_ROOT / "data" / "corpus",), ("dev", "holdout", "paraphrase", "default_blind")),
     Suite("chapters", (PROJECT_ROOT / "data" / "corpus", PROJECT_ROOT / "data" / "chapters"),
-          ("chapters", "chapters_blind", "chapters_blind_c", "chapters_blind_d")),
+          ("chapters", "chapters_blind", "chapters_blind_c", "chapters_blind_d",
+           "chapters_blind_e")),
 )
 
 
@@ -53,7 +54,7 @@ def scratch_settings(settings: Settings, suite: Suite) -> Settings:
 
 def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "default",
                console: Console | None = None, out_root: Path | None = None, reingest: bool = True,
-               limit: int | None = None) -> dict[str, dict]:
+               limit: int | None = None, baseline: bool = True) -> dict[str, dict]:
     """Run the named sets (default: all), grouped by suite; returns {set: summary}, or with
     `mode="both"` {"set (default)": ..., "set (llm)": ...}, each set through both modes on the same
     store. `reingest=False` answers from the suite's scratch store as the last run left it (a
@@ -91,7 +92,7 @@ def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "d
                     out = (out_root / name / m) if out_root else None
                     # the baseline does not depend on the mode: run it once
                     run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=m, out=out, console=console,
-                                       limit=limit, with_baseline=m == modes[0])
+                                       limit=limit, with_baseline=baseline and m == modes[0])
                     results[key] = json.loads((run_dir / "summary.json").read_text())
                     results[key]["run_dir"] = str(run_dir)
         finally:
