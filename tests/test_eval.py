@@ -32,3 +32,18 @@ def test_dev_set_accuracy_and_reports(built_corpus, agent, tmp_path):
     # compare: a run against itself has no deltas and no flips
     text = compare_runs(run, run)
     assert "flipped: 0" in text and "+0.000" in text
+
+
+def test_a_shipped_set_in_its_scratch_store_without_the_baseline(neo4j_settings, tmp_path):
+    """`tipkg eval --set NAME --limit N --no-baseline`: the set's own scratch store, its first N questions,
+    tipkg alone (the flag used to be ignored with --set and --all)."""
+    from evals.suites import run_suites, summary_table
+
+    settings = neo4j_settings.model_copy(update={"home": tmp_path / "home"})
+    results = run_suites(settings, sets=["default_blind"], limit=2, baseline=False, out_root=tmp_path / "runs")
+    s = results["default_blind"]
+    assert s["questions"] == 2 and set(s["systems"]) == {"tipkg"}
+    rows = [json.loads(line) for line in (tmp_path / "runs" / "default_blind" / "default" / "results.jsonl")
+            .read_text().splitlines()]
+    assert len(rows) == 2 and {r["system"] for r in rows} == {"tipkg"}
+    assert "| default_blind | 2 |" in summary_table(results)

@@ -314,7 +314,7 @@ def eval_main(
 
         try:
             results = run_suites(_settings(), sets=None if all_sets else sets, mode=mode, console=console,
-                                 reingest=reingest, limit=limit, out_root=out)
+                                 reingest=reingest, limit=limit, out_root=out, baseline=baseline)
         except ValueError as exc:
             _fail(str(exc))
         console.print(summary_table(results))
