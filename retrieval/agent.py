@@ -21,7 +21,16 @@ from kg.settings import Settings
 from retrieval.abstain import SOURCES_DONT_SAY, Reason, abstain
 from retrieval.answer_types import AnswerType, EntityTagger
 from retrieval.citations import finalize, passage_citation, verify
-from retrieval.decompose import Clue, Part, ask_about, decompose, find_clue, is_comparison
+from retrieval.decompose import (
+    Clue,
+    Part,
+    ask_about,
+    decompose,
+    find_clue,
+    is_comparison,
+    part_year,
+    self_contained,
+)
 from retrieval.graph_tools import GraphTools, NothingIngested
 from retrieval.models import Answer, Citation, GraphFact, RetrievedPassage
 from retrieval.premises import contradicts, evidence_says_no
@@ -78,6 +87,8 @@ _ASKING_NOUNS = {"change", "changes", "placement", "ranking", "rank", "status", 
                  "result", "results", "effect", "impact", "difference", "comparison", "trend", "figure", "total",
                  "count", "rate", "level", "size", "scale", "source", "answer", "question", "mention", "way", "ways"}
 ABSENT_NOUNS = 2  # nouns of the question no source contains, beyond which its topic is not in the sources
+# Parts of a question that list from the graph: asked as questions of their own (Agent._parts_as_questions).
+_LISTING_SHAPES = {Shape.TIER_PEERS, Shape.TIER_LIST, Shape.TIER_COUNT, Shape.TIER_CHANGES_ALL}
 NEAR_COPY = 0.6  # share of a passage's shingles found in one already kept: the same article, re-published
 def renumber(answer: Answer, offset: int) -> Answer:
     """An answer's citations moved up by `offset`, markers and all, to follow another's."""
@@ -263,6 +274,10 @@ class Agent:
             if is_comparison(u.question, len(u.of("Country"))) and u.shape is Shape.FACT:
                 return self._compare(u)
         parts = decompose(u.question)
+        if len(parts) > 1 and depth == 0:
+            asked = self._parts_as_questions(u, parts)
+            if asked is not None:
+                return asked
         if len(parts) > 1 and u.shape in (Shape.FACT, Shape.HERO_FACT, Shape.TIER_LOOKUP, Shape.TIER_CHANGE):
             return self._multi_part(u, parts)
         if u.shape in (Shape.TIER_CHANGE, Shape.TIER_LOOKUP) and parts[0].answer_type is AnswerType.REASON:
@@ -523,6 +538,13 @@ class Agent:
             if part.about_tier:
                 continue
             reading, _ = self._read(u, part, rows)
+            if not reading.chosen and country is not None and self_contained(part.text, country.name) != part.text:
+                # "..., and how many victims did it identify?": asked on its own, with the country named,
+                # the part gets evidence of its own instead of the whole question's
+                pq = self_contained(part.text, country.name)
+                pu = understand(pq + "?", self._linker)
+                reading, _ = self._read(pu, Part(pq, part.answer_type, False, part.asks_country),
+                                        self._retrieve(pu)[0])
             if not reading.chosen:
                 missing.append(part.text)
                 continue
@@ -548,7 +570,7 @@ class Agent:
         for part in parts:
             if not part.about_tier:
                 continue
-            tier_text = self._tier_sentence(country_name, cites, facts)
+            tier_text = self._tier_sentence(country_name, cites, facts, part_year(part.text))
             if tier_text:
                 said.append(tier_text)
             else:
@@ -564,13 +586,43 @@ class Agent:
             return abstain(u.question, Reason.PART_MISSING, text, **base)
         return Answer(question=u.question, answer=text, abstained=False, **base)
 
+    def _parts_as_questions(self, u: Understanding, parts: list[Part]) -> Answer | None:
+        """A question whose parts want different kinds of answer from the graph ("which other chapter
+        country shares X's tier ..., and for how many years has X been on it?"): each part asked as a
+        question of its own, its pronouns naming the question's country, and the answers joined with their
+        citations in order. None when no part needs a listing of the graph (the one-pass reader is better
+        at parts that share the question's evidence)."""
+        country = u.of("Country")[0].name if len(u.of("Country")) == 1 else ""
+        asked = [understand(self_contained(p.text, country) + "?", self._linker) for p in parts]
+        if not any(pu.shape in _LISTING_SHAPES for pu in asked):
+            return None
+        said, cites, missing, facts, retrieved = [], [], [], [], []
+        for part, pu in zip(parts, asked):
+            got = renumber(self._answer(pu, depth=1), len(cites))
+            retrieved += got.retrieved
+            if got.abstained or not got.answer:
+                missing.append(part.text)
+                continue
+            cites += got.citations
+            facts += got.graph_facts
+            said.append(got.answer)
+        base = dict(shape=u.shape, retrieved=retrieved, citations=cites, graph_facts=facts)
+        if not said:
+            return None
+        text = " ".join(said)
+        if missing:
+            return abstain(u.question, Reason.PART_MISSING, f"{text} {SOURCES_DONT_SAY} "
+                           + "; ".join(f"“{m}”" for m in missing) + ".", **base)
+        return Answer(question=u.question, answer=text, abstained=False, **base)
+
     def _country_in(self, sentence: str) -> str:
         found = [e for e in self._linker.link(sentence) if e.label == "Country"]
         return found[0].name if found else ""
 
-    def _tier_sentence(self, country_name: str, cites: list[Citation], facts: list[GraphFact]) -> str | None:
+    def _tier_sentence(self, country_name: str, cites: list[Citation], facts: list[GraphFact],
+                       year: int = 2024) -> str | None:
         linked = [e for e in self._linker.link(country_name) if e.label == "Country"] if country_name else []
-        return self.templates.tier_of(linked[0].key, cites, facts) if linked else None
+        return self.templates.tier_of(linked[0].key, cites, facts, year) if linked else None
 
     def _source_outlet(self, u: Understanding, part: Part) -> Answer:
         """Who published what the question describes: the best passage's document, plus the outlets

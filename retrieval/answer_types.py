@@ -129,6 +129,8 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "a quarter|double|doubled|doubling|triple|tripled|tripling|single|no")
 _NUMBER = re.compile(rf"\$?\b\d[\d,.]*\d(?:\s*(?:percent|%|million|billion))?|\$?\b\d(?:\s*(?:percent|%|million|billion))?|\b(?:{_NUMBER_WORDS})\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_EXACT = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|specific)\b", re.I)
+_ROUGH = re.compile(r"(?:hundreds|thousands|dozens|millions|several|many|a few|some|numerous)", re.I)
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:19|20)\d\d\b|"
                    # a time said relative to the report: "for the first time in four years", "two years ago"
@@ -282,6 +284,9 @@ def fillers(sentence: str, kind: AnswerType, question: str, tagger: EntityTagger
         rx(_PATTERN_OF[kind], kind)
         if kind is AnswerType.QUANTITY:
             found = _tied_to_counted_noun(found, sentence, question)
+            if _EXACT.search(question):
+                # "the exact number" is not filled by "hundreds of": only a figure answers it
+                found = [f for f in found if not _ROUGH.fullmatch(f.text.strip())]
     elif tagger is not None and kind is AnswerType.PERSON:
         found = tagger.kinds(sentence, EntityTagger._PERSON, kind)
         if re.match(r"\W*who\b", question, re.I):  # "who led X" is answered by an organisation or a role too

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from retrieval.answer_types import AnswerType, expected_type
 
-_WH = r"(?:what|which|who|whom|whose|where|when|why|how|in which|in what|since when|is it|was it|its|their)"
+_WH = (r"(?:(?:in|for|by|to|from|at|on|with|of|since)\s+(?:what|which|how|when|whom|whose)|what|which|who|whom|whose|"
+       r"where|when|why|how|is it|was it|its|their)")
 _SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|;\s*|\?\s+(?:and\s+)?)(?={_WH}\b)", re.IGNORECASE)
 _ASKS = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b|^\W*(?:did|does|do|is|are|was|were|has|"
                    r"have|had|can|could|will|would|list|name|give|tell)\b", re.IGNORECASE)
@@ -72,6 +73,20 @@ def _name_in(rest: str, name: str) -> str:
         w = m.group(1).lower()
         return f"{name}'s" if w in ("its", "their") else f"{name} is" if w == "it's" else name
     return _PRONOUN.sub(swap, rest, count=1)
+
+
+def self_contained(part: str, name: str) -> str:
+    """A part of a question that refers back to the question's country ("how many victims did it
+    identify") with the country named instead, so it can be asked on its own."""
+    return _name_in(part, name) if name and _PRONOUN.search(part) else part
+
+
+_LAST_YEAR = re.compile(r"\b(?:2023|last year|the year before|previous(?:ly)?|before that|prior)\b", re.IGNORECASE)
+
+
+def part_year(part: str) -> int:
+    """The report year a tier part asks about: 2023 when it says so ("what tier was it on in 2023")."""
+    return 2023 if _LAST_YEAR.search(part) and "2024" not in part else 2024
 
 
 def find_clue(question: str) -> Clue | None:

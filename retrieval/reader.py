@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.answer_types import SLOTTED, AnswerType, EntityTagger, Filler, fillers
+from retrieval.decompose import self_contained
 from retrieval.understand import main_clause
 from text.names import fold, surname
 from text.sentences import PERSON_PRONOUN_EARLY, answer_units, clause_spans, leans_on_previous, sentence_spans
@@ -77,6 +78,19 @@ def subject_of(row: dict) -> str:
 
 def context_of(row: dict) -> str:
     return subject_of(row) or (row.get("title") or "")
+
+
+SCENE_SHARE = 0.6  # the asked clause is under this share of the question: the rest sets the scene
+
+
+def asked_core(question: str, focus: list) -> str:
+    """The clause a question asks, with its pronoun for the question's one focus named ("what did Algeria
+    triple"), when a longer clause before it only sets the scene; else ''."""
+    a, b = main_clause(question)
+    if a == 0 or (b - a) >= SCENE_SHARE * len(question):
+        return ""
+    names = [getattr(e, "name", "") for e in focus if getattr(e, "label", "") == "Country"]
+    return self_contained(question[a:b], names[0]) if len(names) == 1 else question[a:b]
 
 
 def _names(text: str, forms: list[str]) -> bool:
@@ -150,7 +164,13 @@ class Reader:
             return Reading([], None, answer_type, reason="WEAK_EVIDENCE")
         about_person = any(getattr(e, "label", "") == "Hero" for e in focus)
         texts = [f"{context_of(c.row)}: {self._with_antecedent(c, about_person)}" for c in cands]
-        for c, s in zip(cands, self.reranker.score(question, texts)):
+        scores = self.reranker.score(question, texts)
+        core = asked_core(question, focus)
+        if core:
+            # A long scene-setting clause ("X got credit for a big jump in one number - what did it triple?")
+            # dilutes what the cross-encoder compares; the asked clause, its country named, says it plainly.
+            scores = [max(x, y) for x, y in zip(scores, self.reranker.score(core, texts))]
+        for c, s in zip(cands, scores):
             c.rerank = s
         forms = [f for e in focus for f in entity_forms(e)]
         lexical = _local_idf_overlap(question_terms, cands)

@@ -46,6 +46,22 @@ def describe_filter(u: Understanding) -> str:
     return f"were {where} in 2024" if where else "have a stated 2024 tier"
 
 
+def named_countries(u: Understanding) -> set[str]:
+    """The countries a listing question restricts itself to ("Of Algeria, Laos, Chad ..., which ones ..."):
+    only when it names several; one named country is the question's subject, not a filter."""
+    keys = {e.key for e in u.of("Country")}
+    return keys if len(keys) >= 2 else set()
+
+
+def _moved(tier_2023: str | None, tier_2024: str) -> str | None:
+    """How a country moved into its 2024 tier, from the table's 2023 row (None when that can't be told)."""
+    if tier_2023 not in TIER_ORDER or tier_2024 not in TIER_ORDER:
+        return None
+    if tier_2023 == tier_2024:
+        return "remained"
+    return "upgraded" if TIER_ORDER[tier_2024] < TIER_ORDER[tier_2023] else "downgraded"
+
+
 def ordinal(n: int) -> str:
     return _ORDINALS[n - 1] if 0 < n <= len(_ORDINALS) else f"{n}th"
 
@@ -80,6 +96,7 @@ class Templates:
             Shape.TIER_LIST: self._tier_list,
             Shape.TIER_COUNT: self._tier_list,
             Shape.TIER_CHANGES_ALL: self._tier_changes_all,
+            Shape.TIER_PEERS: self._tier_peers,
             Shape.HERO_LIST: self._hero_list,
             Shape.HEROES_BY_COUNTRY: self._heroes_by_country,
             Shape.HEROES_IN_TIER: self._heroes_in_tier,
@@ -93,11 +110,14 @@ class Templates:
         return handler(u) if handler else None
 
     def _chapter_rows(self, u: Understanding) -> list[dict]:
-        """Chapter countries whose stated 2024 placement matches the question's tier and move, if any."""
+        """Chapter countries whose stated 2024 placement matches the question's tier and move, if any (and,
+        when the question names several countries, among those)."""
         tiers = {t.name for t in u.of("Tier")}
         move = asked_direction(u.question)
+        named = named_countries(u)
         return [r for r in self.tools.chapter_placements() if r.get("tier_2024")
-                and (not tiers or r["tier_2024"] in tiers) and (not move or r.get("direction") == move)]
+                and (not tiers or r["tier_2024"] in tiers) and (not move or r.get("direction") == move)
+                and (not named or r["iso3"] in named)]
 
     def _chapter_placements(self, u: Understanding) -> Answer:
         """"Which of these chapters' countries were upgraded / are on Tier 1 / how many ...": the tiers the
@@ -141,11 +161,11 @@ class Templates:
         cites.append(passage_citation(n, row, p["start"], p["end"]))
         return n
 
-    def tier_of(self, iso3: str, cites: list[Citation], facts: list[GraphFact]) -> str | None:
-        """One sentence on a country's 2024 tier for a multi-part answer, cited (the chapter's statement
-        first, else the table's row), or None when the sources don't give it."""
+    def tier_of(self, iso3: str, cites: list[Citation], facts: list[GraphFact], year: int = 2024) -> str | None:
+        """One sentence on a country's tier in `year` for a multi-part answer, cited (the chapter's
+        statement first, else the table's row), or None when the sources don't give it."""
         info = self.tools.country_tiers(iso3)
-        placements = [p for p in (info or {}).get("placements", []) if p.get("year") == 2024]
+        placements = [p for p in (info or {}).get("placements", []) if p.get("year") == year]
         if not placements:
             return None
         p = placements[0]
@@ -155,9 +175,9 @@ class Templates:
             if table is None:
                 return None
             p, n = table, self._table_cite(cites, table["row"], table["source"])
-        facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=2024,
+        facts.append(GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=year,
                                source=p.get("source") or "chapter text", citation=n))
-        return f"{info['country']} was on {p['tier']} in 2024 [{n}]."
+        return f"{info['country']} was on {p['tier']} in {year} [{n}]."
 
     def _tier_lookup(self, u: Understanding) -> Answer | None:
         country = u.of("Country")[0]
@@ -248,6 +268,10 @@ class Templates:
         facts = []
         if asked_direction(u.question) == "remained":
             rows = [r for r in rows if r.get("other_tier") == tier]
+        named = named_countries(u)
+        if named:
+            rows = [r for r in rows if r["iso3"] in named]
+            complete = True  # every named country's placement is in the table or its chapter, or it is not there
         # countries whose chapter states the tier, beside the table's rows
         stated = [r for r in self._chapter_rows(u) if r["tier_2024"] == tier and year == 2024
                   and r["iso3"] not in {t["iso3"] for t in rows}]
@@ -305,6 +329,9 @@ class Templates:
         for r in self._chapter_rows(u):
             if r["country"] in listed or r.get("direction") not in ("upgraded", "downgraded"):
                 continue
+            if any(re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
+                   and r.get("table_tier_2023") != t.name for t in u.of("Tier")):
+                continue  # "from Tier 3": a chapter's stated move counts only if the table has it there in 2023
             if want and r["direction"] != {"up": "upgraded", "down": "downgraded"}[want]:
                 continue
             n = self._text_cite(cites, r)
@@ -314,6 +341,52 @@ class Templates:
         label = {"up": "Upgraded", "down": "Downgraded", None: "Changed tier"}[want]
         return Answer(question=u.question, answer=f"{label} from 2023 to 2024, among the countries in the tier "
                       f"table and the ingested chapters: " + "; ".join(items) + ".", abstained=False, citations=cites,
+                      shape=u.shape)
+
+    def _tier_peers(self, u: Understanding) -> Answer | None:
+        """"Which other country got that same designation?", "which other chapter country shares X's tier":
+        the countries on the named tier, or on the named country's 2024 tier, other than those named;
+        only the chapters' countries when the question says so, and only those that moved the way it says."""
+        named = {e.key for e in u.of("Country")}
+        cites: list[Citation] = []
+        facts: list[GraphFact] = []
+        own = ""
+        tier = u.of("Tier")[0].name if u.of("Tier") else None
+        if tier is None:
+            for key in sorted(named):
+                own = self.tier_of(key, cites, facts) or ""  # the named country's own tier, cited first
+                if own:
+                    tier = facts[-1].object
+                    break
+        if tier is None:
+            return None
+        move = asked_direction(u.question)
+        items = []
+        if CHAPTER_SCOPE.search(u.question):
+            where = "Among the countries of the ingested chapters"
+            for r in self.tools.chapter_placements():
+                if (r.get("tier_2024") or r.get("table_tier_2024")) != tier or r["iso3"] in named:
+                    continue
+                if move and r.get("direction") and r["direction"] != move:
+                    continue
+                n = self._text_cite(cites, r) if r.get("tier_2024") else None
+                items.append(r["country"] + (f" [{n}]" if n else ""))
+        else:
+            where = "In the tier table"
+            for r in self.tools.countries_in_tier(tier, 2024):
+                if r["iso3"] in named or (move and _moved(r.get("other_tier"), tier) not in (None, move)):
+                    continue
+                n = self._table_cite(cites, r["row"], r["source"])
+                facts.append(GraphFact(subject=r["country"], predicate="PLACED_IN", object=tier, year=2024,
+                                       source=r["source"], citation=n))
+                items.append(f"{r['country']} [{n}]")
+        if not items:
+            return abstain(u.question, Reason.NO_MATCH, f"{own} The sources name no other country on {tier} in 2024"
+                           + (f" that was {move}" if move else "") + ".", citations=cites, graph_facts=facts,
+                           shape=u.shape)
+        moved = f" ({move})" if move else ""
+        text = f"{own} {where}, also on {tier} in 2024{moved}: " + "; ".join(items) + "."
+        return Answer(question=u.question, answer=text.strip(), abstained=False, citations=cites, graph_facts=facts,
                       shape=u.shape)
 
     def _hero_rows(self) -> list[dict]:

@@ -34,6 +34,7 @@ class Shape(str, Enum):
     TIER_LIST = "tier_list"
     TIER_COUNT = "tier_count"
     TIER_CHANGES_ALL = "tier_changes_all"
+    TIER_PEERS = "tier_peers"  # "which other country has that tier": the others on a named (or named country's) tier
     HERO_LIST = "hero_list"
     HEROES_BY_COUNTRY = "heroes_by_country"
     HEROES_IN_TIER = "heroes_in_tier"
@@ -162,7 +163,9 @@ _TIER_WORD = re.compile(r"\b(tiers?|rankings?|ranked|rated|ratings?|placements?|
 # Words that ask for a placement only when said of a country: "where does Algeria sit", "Laos's standing"
 # (but "where does that case stand", "the status of the draft law in Algeria" are not about tiers).
 _PLACEMENT_WORD = re.compile(r"\b(ranks?|status|standing|stands?|sits?)\b", re.IGNORECASE)
-_CLAUSE_WH = re.compile(r",\s*(?=(?:what|which|who|whom|whose|where|when|why|how|in which|in what)\b)", re.IGNORECASE)
+# A comma or a dash before a wh-word ends the clause that sets the scene ("X got credit for Y - what did it ...").
+_CLAUSE_WH = re.compile(r"(?:,|\s+[-–—]+)\s*(?=(?:what|which|who|whom|whose|where|when|why|how|in which|in what)\b)",
+                        re.IGNORECASE)
 _STARTS_ASKING = re.compile(r"\W*(?:what|which|who|whom|whose|where|when|why|how|did|does|do|is|are|was|were|has|have|"
                             r"had|can|could|will|would|list|name)\b", re.IGNORECASE)
 
@@ -186,8 +189,28 @@ def main_clause(question: str) -> tuple[int, int]:
     return start, end
 
 
+# What a country's placement is called: "Algeria's standing" is about its tier, "Colombia's only labor
+# trafficking case" is not (the status asked for is the case's).
+_PLACEMENT_NOUN = re.compile(r"\s*(?:\d{4}\s+)?(?:tiers?|rank\w*|status|standing|placement|position|rating|grade)\b",
+                             re.IGNORECASE)
+
+
+def _possessive_of_other(question: str, e: LinkedEntity) -> bool:
+    """The country is named as the owner of something else ("Colombia's only case"): what the question says
+    of it, it says of that thing."""
+    end = e.start + len(e.surface)
+    if e.surface.endswith(("'s", "’s")):
+        rest = question[end:]
+    elif question[end:end + 2] in ("'s", "’s"):
+        rest = question[end + 2:]
+    else:
+        return False
+    return not _PLACEMENT_NOUN.match(rest)
+
+
 def _said_of_country(question: str, entities: list[LinkedEntity], span: tuple[int, int]) -> bool:
-    countries = [e for e in entities if e.label == "Country" and span[0] <= e.start < span[1]]
+    countries = [e for e in entities if e.label == "Country" and span[0] <= e.start < span[1]
+                 and not _possessive_of_other(question, e)]
     for m in _PLACEMENT_WORD.finditer(question, span[0], span[1]):
         for e in countries:
             a, b = sorted((m.start(), e.start))
@@ -206,6 +229,11 @@ _SOURCE_WORD = re.compile(r"\b(?:which|what)\s+(?:news\s+|media\s+)?(?:outlets?|
 _AGENCY_PUBLISHED = re.compile(r"\b(?:which|what)\s+agenc(?:y|ies)\b.*\b(?:carr(?:y|ied|ies)|report(?:s|ed)?|"
                                r"publish(?:es|ed)?|ran|run|covered|wrote|quoted|distributed)\b", re.IGNORECASE)
 _HERO_WORD = re.compile(r"\bheroe?s?\b|\bhonou?ree?s?\b", re.IGNORECASE)
+# "which other (chapter) country ... the same designation / shares X's tier": the answer is the others there
+_OTHER_COUNTRY = re.compile(r"\b(?:which|what)\s+other\s+(?:\w+\s+)?(?:countr(?:y|ies)|nations?|governments?)\b",
+                            re.IGNORECASE)
+_SAME_PLACE = re.compile(r"\bsame\s+(?:\w+\s+)?(?:tier|designation|placement|category|ranking|rank|status|level|"
+                         r"classification|rating)\b|\bshares?\b", re.IGNORECASE)
 
 
 def classify(question: str, entities: list[LinkedEntity]) -> Shape:
@@ -225,6 +253,18 @@ def _classify(question: str, entities: list[LinkedEntity]) -> str:
     tierish = bool(_TIER_WORD.search(asked)) or "Tier" in asked_labels or (bool(moved) and "Country" in labels) \
         or _said_of_country(question, entities, span)
     heroish = bool(_HERO_WORD.search(question))
+    tiers = {e.key for e in entities if e.label == "Tier"}
+    countries = {e.key for e in entities if e.label == "Country"}
+    if (countries or tiers) and _OTHER_COUNTRY.search(asked) and (_SAME_PLACE.search(asked) or _TIER_WORD.search(asked)):
+        return "tier_peers"
+    # "every country that went from Tier 3 in 2023 up to the Watch List": two tiers and a move, no one country
+    # ("list" said as a request, not inside "Watch List")
+    lists = bool(_LIST.search(re.sub(r"watch\s*list", " ", asked, flags=re.IGNORECASE)))
+    if len(tiers) >= 2 and _CHANGE.search(question) and (not countries or lists):
+        return "tier_changes_all"
+    # "Of A, B, C, D ..., which ones are on the Watch List?": the named countries filtered by the tier
+    if len(countries) >= 3 and tiers and lists:
+        return "tier_list"
     if moved and "Country" not in labels and (_LIST.search(question) or re.search(r"\bcountr", question, re.IGNORECASE)):
         return "tier_changes_all"
     if heroish and "Tier" in labels:

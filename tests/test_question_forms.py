@@ -169,3 +169,73 @@ def test_a_premise_the_evidence_denies_is_caught_in_general_form(question, quote
     from retrieval.premises import contradicts
 
     assert contradicts(question, quote) is false_premise
+
+
+# -- forms of composed and listing questions (session 16) ---------------------------------------------------
+
+TIER_ROWS = ROWS + [
+    {"label": "Country", "key": "HTI", "name": "Haiti", "aliases": []},
+    {"label": "Country", "key": "LAO", "name": "Laos", "aliases": ["Lao PDR"]},
+    {"label": "Country", "key": "DOM", "name": "Dominican Republic", "aliases": []},
+    {"label": "Tier", "key": "Special Case", "name": "Special Case", "aliases": []},
+    {"label": "Tier", "key": "Tier 3", "name": "Tier 3", "aliases": []},
+    {"label": "Tier", "key": "Tier 2 Watch List", "name": "Tier 2 Watch List", "aliases": ["Watch List"]},
+]
+
+
+@pytest.mark.parametrize("question,expected", [
+    # the others on a tier: named, or the named country's
+    ("Haiti was treated as a Special Case in 2024 — which other country got that same designation?", Shape.TIER_PEERS),
+    ("Which other countries share the Dominican Republic's tier?", Shape.TIER_PEERS),
+    # from one tier to another, no one country: every such move
+    ("List every country that went from Tier 3 in 2023 up to the Tier 2 Watch List in 2024.", Shape.TIER_CHANGES_ALL),
+    # several countries named, then filtered by a tier
+    ("Of Algeria, Laos, Cambodia and Colombia, which ones are on the Tier 2 Watch List?", Shape.TIER_LIST),
+    # a country as the owner of what is asked about: not its tier
+    ("what's the status of colombia's only labor trafficking case that ever got to a conviction?", Shape.FACT),
+    ("What's Algeria's status in the report?", Shape.TIER_LOOKUP),
+    ("Did Algeria go from Tier 3 to the Watch List?", Shape.TIER_CHANGE),
+])
+def test_listing_and_composed_forms(question, expected):
+    assert shape(question, TIER_ROWS) is expected
+
+
+def test_a_dash_ends_the_scene_setting_clause():
+    q = "Algeria got credit for a big jump in one law-enforcement number - what did it triple?"
+    a, b = main_clause(q)
+    assert q[a:b] == "what did it triple?"
+
+
+def test_a_part_opening_on_a_preposition_and_a_wh_word_is_a_part():
+    parts = decompose("Which other chapter country shares the DR's tier, and for how many consecutive years has "
+                      "the DR been on that tier?")
+    assert [p.text.split()[0] for p in parts] == ["Which", "for"]
+
+
+def test_a_part_names_the_question_country_and_says_its_year():
+    from retrieval.decompose import part_year, self_contained
+
+    assert self_contained("how many victims did it identify", "South Korea") == \
+        "how many victims did South Korea identify"
+    assert self_contained("how many victims were identified", "South Korea") == "how many victims were identified"
+    assert part_year("What tier was it on in 2023") == 2023
+    assert part_year("what was its tier") == 2024
+
+
+def test_the_asked_clause_is_scored_on_its_own_when_a_long_clause_sets_the_scene():
+    from types import SimpleNamespace
+
+    from retrieval.reader import asked_core
+
+    algeria = SimpleNamespace(label="Country", name="Algeria")
+    q = "Algeria got credit for a big jump in one law-enforcement number in the 2024 report - what did it triple?"
+    assert asked_core(q, [algeria]) == "what did Algeria triple?"
+    assert asked_core("What did Algeria triple?", [algeria]) == ""  # nothing sets the scene
+
+
+def test_an_exact_number_is_not_filled_by_a_rough_one():
+    s = "The government supported hundreds of Indonesian forced labor victims of online scam operations."
+    assert not fillers(s, AnswerType.QUANTITY, "What was the exact number of forced labor victims it supported?", None)
+    assert fillers(s, AnswerType.QUANTITY, "How many forced labor victims did it support?", None)
+    exact = "The government supported 312 Indonesian forced labor victims of online scam operations."
+    assert fillers(exact, AnswerType.QUANTITY, "What was the exact number of forced labor victims it supported?", None)

@@ -128,3 +128,54 @@ def test_a_topic_no_document_mentions_is_refused_by_its_nouns(chapters_agent):
 def test_bare_korea_is_the_chapter_country(chapters_agent):
     a = ask(chapters_agent, "Where does Korea rank in the 2024 report, and is that a change from its previous placement?")
     assert not a.abstained and "Tier 1" in a.answer and "upgraded" in a.answer, a.answer
+
+
+# -- composed and listing questions (session 16; forms of set D's failures, which were read) ----------------
+
+def test_the_others_on_a_named_tier_are_listed_without_the_named_country(chapters_agent):
+    a = chapters_agent.ask("Haiti was treated as a Special Case in 2024 — which other country got that same "
+                           "designation?")
+    assert not a.abstained and "Libya" in a.answer and "Haiti" not in a.answer, a.answer
+    assert a.citations and all(c.verified for c in a.citations)
+
+
+def test_a_move_between_two_named_tiers_lists_exactly_those_countries(chapters_agent):
+    a = chapters_agent.ask("List every country that went from Tier 3 in 2023 up to the Tier 2 Watch List in 2024.")
+    for country in ("Algeria", "Chad", "Equatorial Guinea", "Guinea-Bissau"):
+        assert country in a.answer, a.answer
+    assert "Laos" not in a.answer  # a Watch List country that came from Tier 2, not from Tier 3
+
+
+def test_named_countries_are_filtered_by_the_tier_asked(chapters_agent):
+    a = chapters_agent.ask("Of Afghanistan, Algeria, Colombia, Germany, Laos and the Dominican Republic, which "
+                           "ones are on the Tier 2 Watch List for 2024?")
+    assert not a.abstained
+    for country in ("Algeria", "Laos", "Dominican Republic"):
+        assert country in a.answer, a.answer
+    for country in ("Afghanistan", "Colombia", "Germany"):
+        assert country not in a.answer, a.answer
+
+
+def test_a_listing_part_and_a_fact_part_are_each_asked_on_their_own(chapters_agent):
+    a = chapters_agent.ask("Which other chapter country shares the Dominican Republic's 2024 tier after being "
+                           "upgraded into it, and for how many consecutive years has the DR been on that tier?")
+    assert not a.abstained and "Algeria" in a.answer and "second consecutive year" in a.answer, a.answer
+    assert "premise" not in a.answer  # the upgrade is said of the other country, not of the DR
+
+
+def test_a_part_that_says_it_is_asked_about_the_country_and_a_tier_part_keeps_its_year(chapters_agent):
+    a = chapters_agent.ask("South Korea got bumped up to Tier 1 this year. What tier was it on in 2023, and how "
+                           "many victims did it identify?")
+    assert not a.abstained and "55" in a.answer and "Tier 2 in 2023" in a.answer, a.answer
+
+
+def test_the_status_of_a_countrys_case_is_read_from_the_text_not_the_tier(chapters_agent):
+    a = chapters_agent.ask("what's the status of colombia's only labor trafficking case that ever got to a "
+                           "conviction?")
+    assert "appeal" in a.answer and "Tier 1" not in a.answer, a.answer
+
+
+def test_a_rough_figure_does_not_answer_an_exact_number(chapters_agent):
+    a = chapters_agent.ask("What was the exact number of Indonesian forced-labor victims of online scam operations "
+                           "that the government supported?")
+    assert a.abstained, a.answer
