@@ -594,8 +594,12 @@ class Agent:
         at parts that share the question's evidence)."""
         country = u.of("Country")[0].name if len(u.of("Country")) == 1 else ""
         asked = [understand(self_contained(p.text, country) + "?", self._linker) for p in parts]
-        if not any(pu.shape in _LISTING_SHAPES for pu in asked):
+        # "How many ... are on Tier 3, and which are they?": a part with no words of its own asks for what
+        # the listing beside it already names
+        kept = [(p, pu) for p, pu in zip(parts, asked) if pu.keywords or pu.entities]
+        if len(kept) < 2 or not any(pu.shape in _LISTING_SHAPES for _, pu in kept):
             return None
+        parts, asked = [p for p, _ in kept], [pu for _, pu in kept]
         said, cites, missing, facts, retrieved = [], [], [], [], []
         for part, pu in zip(parts, asked):
             got = renumber(self._answer(pu, depth=1), len(cites))

@@ -179,3 +179,8 @@ def test_a_rough_figure_does_not_answer_an_exact_number(chapters_agent):
     a = chapters_agent.ask("What was the exact number of Indonesian forced-labor victims of online scam operations "
                            "that the government supported?")
     assert a.abstained, a.answer
+
+
+def test_a_follow_up_part_with_no_words_of_its_own_is_the_listing_itself(chapters_agent):
+    a = chapters_agent.ask("How many of the chapter countries are on Tier 3, and which are they?")
+    assert not a.abstained and "Afghanistan" in a.answer and "Cambodia" in a.answer, a.answer
