@@ -93,6 +93,11 @@ def make_chat_model(settings: Settings):
     raise LLMUnavailable("No LLM configured: set TIPKG_LLM_PROVIDER to llamacpp, ollama or openai.")
 
 
+def _talks_to_local_server(model, settings: Settings) -> bool:
+    """Whether the model is the local llama.cpp server's client (and not one handed in)."""
+    return str(getattr(model, "openai_api_base", "") or "").rstrip("/") == settings.llm_server_url.rstrip("/")
+
+
 # -- evidence and prompt ---------------------------------------------------------------------------
 def _one_line(text: str) -> str:
     """Document text as one quoted line: no line breaks (which could start a fake 'Question:' or close
@@ -298,10 +303,12 @@ def llm_answer(ctx, question: str, parts: list[Part], ranked: list[list], facts:
     try:
         if ctx.llm is None:
             ctx.llm = make_chat_model(settings)
-        elif settings.llm_provider == "llamacpp":
+        elif settings.llm_provider == "llamacpp" and _talks_to_local_server(ctx.llm, settings):
             from retrieval import llm_server
 
             llm_server.start(settings)  # a no-op when it answers; restarts a server that crashed
+        if settings.llm_provider == "none":  # a chat model handed in (Agent(chat_model=...)), no provider set
+            trace.provider = type(ctx.llm).__name__
         for chunk in ctx.llm.stream(build_messages(question, parts, evidence)):
             piece = chunk.content if hasattr(chunk, "content") else str(chunk)
             if not isinstance(piece, str) or not piece:
