@@ -171,6 +171,23 @@ _STOP = {"the", "and", "for", "that", "with", "this", "from", "was", "were", "ar
          "his", "her", "she", "him", "our", "out", "over", "under", "during", "each", "both", "had", "did", "does",
          "while", "will", "would", "can", "could", "may", "might", "one", "per", "says", "said", "according"}
 _TIER_NUM = {"one": "1", "two": "2", "three": "3"}
+# Text in a document that addresses the model (prompt injection). Such a unit stays evidence, shown as
+# quoted data, but no sentence may rest on it: what it "supports" was planted there to be repeated.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these|those)\s+){0,3}"
+    r"(?:(?:(?:previous|prior|above|earlier|preceding|former|original|system)\s+)"
+    r"(?:instructions?|prompts?|directions|directives|rules|guidelines|context)|instructions|prompts?)\b"
+    r"|\byou\s+are\s+now\s+(?:\w+\s+){0,3}?(?:language\s+model|mode|ai|chatbot|bot|dan|unrestricted|jailbroken)\b"
+    r"|\bsystem\s+prompt\b|\b(?:developer|maintenance|god|jailbreak)\s+mode\b"
+    r"|\b(?:new|updated|real|hidden)\s+instructions\s*:"
+    r"|\b(?:do\s+not|don't)\s+follow\s+(?:the\s+|your\s+|any\s+)?(?:previous|prior|system|original)\s+"
+    r"(?:instructions|rules)\b",
+    re.IGNORECASE)
+
+
+def addresses_the_model(text: str) -> bool:
+    """Whether text speaks to the model: instructions planted in a document for an LLM to obey."""
+    return _INSTRUCTION.search(text) is not None
 
 
 def _tiers(text: str) -> set[str]:
@@ -195,6 +212,9 @@ def check_sentence(sentence: str, cited: list[Evidence]) -> str | None:
     """Why the sentence is not supported by the evidence it cites, or None when it is."""
     if not cited:
         return "cites no evidence that was shown"
+    planted = [e.n for e in cited if addresses_the_model(e.text + " " + e.label)]
+    if planted:
+        return f"cites {', '.join(f'[{n}]' for n in planted)}, whose text gives the model instructions"
     body = re.sub(r"\[\d+\]", " ", sentence)
     support = " ".join(e.text for e in cited)
     names_ok = fold(support + " " + " ".join(e.label for e in cited))
