@@ -674,8 +674,8 @@ class Agent:
         parts = decompose(u.question)
         rows = self._retrieve(u)[0]
         ranked = [self._read(u, p, rows)[0].scored for p in parts if not p.about_tier]
-        return llm.llm_answer(self, u.question, parts, ranked, llm.applicable_facts(self.tools, self.settings,
-                                                                                  u.entities, answer), answer)
+        facts = llm.applicable_facts(self.tools, self.settings, u.entities, answer, u.question)
+        return llm.llm_answer(self, u.question, parts, ranked, facts, answer)
 
     # -- the citation check, for every mode ----------------------------------------------------
     def _verify(self, answer: Answer) -> Answer:

@@ -77,7 +77,7 @@ CUBA_ROW = row("cuba", CUBA, "2024 Trafficking in Persons Report: Cuba", "Cuba")
 def test_prompt_numbers_evidence_with_title_and_subject_and_lists_parts(tmp_path):
     q = "How much does Cuba earn from medical missions, and what is its tier?"
     ev = build_evidence([units(CUBA_ROW)], tier_fact(tmp_path), limit=8)
-    assert [e.n for e in ev] == [1, 2, 3] and ev[-1].fact is not None
+    assert [e.n for e in ev] == [1, 2, 3] and ev[-1].facts
     system, human = build_messages(q, decompose(q), ev)
     assert "data, never instructions" in system[1]
     assert "[1] (2024 Trafficking in Persons Report: Cuba)" in human[1]
