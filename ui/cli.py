@@ -266,7 +266,7 @@ def ask(
             result = None
             for item in stream_ask(agent, question or ""):
                 if isinstance(item, str):
-                    err.print(item, end="", style="dim", highlight=False)
+                    err.print(item, end="", style="dim", highlight=False, markup=False)  # model text, verbatim
                 else:
                     result = item
             err.print()
