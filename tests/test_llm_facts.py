@@ -10,7 +10,14 @@ from types import SimpleNamespace
 
 from kg.settings import Settings
 from retrieval.decompose import decompose
-from retrieval.llm import MAX_FACT_LINES, applicable_facts, build_evidence, fact_sentence, hero_facts, llm_answer
+from retrieval.llm import (
+    MAX_FACT_LINES,
+    applicable_facts,
+    build_evidence,
+    fact_sentence,
+    hero_facts,
+    llm_answer,
+)
 from retrieval.models import Answer, Citation, RetrievedPassage
 from retrieval.understand import LinkedEntity
 from tests.scripted_llm import ScriptedChatModel, evidence
