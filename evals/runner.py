@@ -72,19 +72,28 @@ def summarize(rows: list[dict]) -> dict:
     return {"overall": block(rows), "by_kind": {k: block([r for r in rows if r["kind"] == k]) for k in kinds}}
 
 
+def check_llm(settings: Settings, modes: tuple[str, ...], chat_model=None) -> None:
+    """Fail before any question is asked when LLM mode is wanted and nothing can answer in it."""
+    if "llm" in modes and settings.llm_provider == "none" and chat_model is None:
+        raise ValueError("LLM mode needs a provider: set TIPKG_LLM_PROVIDER (llamacpp, ollama or openai)")
+
+
 def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | None = None,
-             with_baseline: bool = True, console: Console | None = None, agent=None, limit: int | None = None) -> Path:
+             with_baseline: bool = True, console: Console | None = None, agent=None, limit: int | None = None,
+             chat_model=None) -> Path:
+    """One question set through one mode (and the baseline). `chat_model`, any LangChain chat model,
+    answers in LLM mode instead of the configured provider's (tests hand in a scripted one)."""
     from retrieval.agent import Agent
 
-    if mode == "llm" and settings.llm_provider == "none":
-        raise ValueError("LLM mode needs a provider: set TIPKG_LLM_PROVIDER (llamacpp, ollama or openai)")
+    if getattr(agent, "llm", None) is None:
+        check_llm(settings, (mode,), chat_model)
     console = console or Console(quiet=True)
     items = load_qa(qa)[:limit] if limit else load_qa(qa)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = Path(out) if out else settings.runs_dir / f"{stamp}-{mode}"
     run_dir.mkdir(parents=True, exist_ok=True)
     own_agent = agent is None
-    agent = agent or Agent(settings, mode=mode)
+    agent = agent or Agent(settings, mode=mode, chat_model=chat_model if mode == "llm" else None)
     agent.ensure()
     baseline = NaiveRAG(agent.store, agent.embedder, agent.tools) if with_baseline else None
     systems = {"tipkg": agent, **({"baseline": baseline} if baseline else {})}
@@ -116,6 +125,22 @@ def run_eval(settings: Settings, qa: Path, mode: str = "default", out: Path | No
     console.print(f"tipkg accuracy {o['accuracy']:.3f} over {len(items)} questions" + (
         f"; baseline {summary['systems']['baseline']['overall']['accuracy']:.3f}" if baseline else ""))
     return run_dir
+
+
+def run_modes(settings: Settings, qa: Path, modes: tuple[str, ...] = ("default", "llm"), out: Path | None = None,
+              with_baseline: bool = True, console: Console | None = None, limit: int | None = None,
+              chat_model=None, name: str | None = None) -> dict[str, dict]:
+    """One question set through each mode on the same store: {"<name> (<mode>)": summary}, each summary
+    with its run_dir (under `out`/<mode> when `out` is given). The baseline does not depend on the mode:
+    it runs with the first mode only. `summary_table` (evals/suites.py) prints them side by side."""
+    check_llm(settings, modes, chat_model)
+    name = name or Path(qa).stem
+    results: dict[str, dict] = {}
+    for m in modes:
+        run_dir = run_eval(settings, qa, mode=m, out=Path(out) / m if out else None, console=console, limit=limit,
+                           with_baseline=with_baseline and m == modes[0], chat_model=chat_model)
+        results[f"{name} ({m})"] = {**json.loads((run_dir / "summary.json").read_text()), "run_dir": str(run_dir)}
+    return results
 
 
 def load_run(run_dir: Path) -> tuple[dict, list[dict]]:

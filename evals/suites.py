@@ -8,7 +8,6 @@ ports), and every set runs through tipkg and the naive baseline side by side.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,17 +53,19 @@ def scratch_settings(settings: Settings, suite: Suite) -> Settings:
 
 def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "default",
                console: Console | None = None, out_root: Path | None = None, reingest: bool = True,
-               limit: int | None = None, baseline: bool = True) -> dict[str, dict]:
+               limit: int | None = None, baseline: bool = True, chat_model=None) -> dict[str, dict]:
     """Run the named sets (default: all), grouped by suite; returns {set: summary}, or with
     `mode="both"` {"set (default)": ..., "set (llm)": ...}, each set through both modes on the same
     store. `reingest=False` answers from the suite's scratch store as the last run left it (a
-    developer's quick re-run); `limit` takes each set's first N questions (LLM mode is slow here)."""
-    from evals.runner import run_eval
+    developer's quick re-run); `limit` takes each set's first N questions (LLM mode is slow here);
+    `chat_model` answers in LLM mode instead of the configured provider's (see run_eval)."""
+    from evals.runner import check_llm, run_modes
     from ingest.build import run_ingest
     from kg import server
     from kg.driver import Graph
     from kg.writes import delete_everything
 
+    check_llm(settings, ("default", "llm") if mode == "both" else (mode,), chat_model)
     console = console or Console()
     wanted = set(sets) if sets else {s for suite in SUITES for s in suite.sets}
     unknown = wanted - {s for suite in SUITES for s in suite.sets}
@@ -87,14 +88,10 @@ def run_suites(settings: Settings, sets: list[str] | None = None, mode: str = "d
                 run_ingest(ss, list(suite.corpus), tiers_csv=ss.tiers_csv, console=Console(quiet=True))
             modes = ("default", "llm") if mode == "both" else (mode,)
             for name in todo:
-                for m in modes:
-                    key = f"{name} ({m})" if mode == "both" else name
-                    out = (out_root / name / m) if out_root else None
-                    # the baseline does not depend on the mode: run it once
-                    run_dir = run_eval(ss, DATASETS / f"{name}.jsonl", mode=m, out=out, console=console,
-                                       limit=limit, with_baseline=baseline and m == modes[0])
-                    results[key] = json.loads((run_dir / "summary.json").read_text())
-                    results[key]["run_dir"] = str(run_dir)
+                ran = run_modes(ss, DATASETS / f"{name}.jsonl", modes, out=out_root / name if out_root else None,
+                                with_baseline=baseline, console=console, limit=limit, chat_model=chat_model,
+                                name=name)
+                results.update(ran if mode == "both" else {name: ran[f"{name} ({mode})"]})
         finally:
             server.stop(ss)
             from retrieval import llm_server

@@ -102,7 +102,7 @@ def renumber(answer: Answer, offset: int) -> Answer:
 
 class Agent:
     def __init__(self, settings: Settings, mode: str = "default", embedder: Embeds | None = None,
-                 reranker: Reranker | None = None):
+                 reranker: Reranker | None = None, chat_model=None):
         if mode not in ("default", "llm"):
             raise ValueError("mode must be 'default' or 'llm'")
         self.settings, self.mode = settings, mode
@@ -112,7 +112,9 @@ class Agent:
         self._lock = threading.Lock()
         self._linker: EntityLinker | None = None
         self._version, self._checked_at = "", 0.0  # of the corpus the linker and the store were opened on
-        self.llm = None  # the chat model of LLM mode, made on first use (retrieval/llm.py)
+        # LLM mode's chat model: one handed in (any LangChain chat model), or the configured provider's,
+        # made on first use (retrieval/llm.py)
+        self.llm = chat_model
         # No torch in an answering process that has the ONNX question model: spaCy can skip importing it.
         self._tagger = EntityTagger(hide_torch=embedder is None and has_onnx_export(settings.cache_dir))
         self.reader: Reader | None = None
@@ -676,8 +678,8 @@ class Agent:
         parts = decompose(u.question)
         rows = self._retrieve(u)[0]
         ranked = [self._read(u, p, rows)[0].scored for p in parts if not p.about_tier]
-        return llm.llm_answer(self, u.question, parts, ranked, llm.applicable_facts(self.tools, self.settings,
-                                                                                  u.entities, answer), answer)
+        facts = llm.applicable_facts(self.tools, self.settings, u.entities, answer, u.question)
+        return llm.llm_answer(self, u.question, parts, ranked, facts, answer)
 
     # -- the citation check, for every mode ----------------------------------------------------
     def _verify(self, answer: Answer) -> Answer:

@@ -86,10 +86,12 @@ ORDER BY d.file, r.passage_id, r.start
 HEROES = """
 MATCH (h:Hero)-[:HONORED_IN]->(:Report)
 OPTIONAL MATCH (h)-[:WORKS_IN]->(c:Country)
-OPTIONAL MATCH (h)-[:FOUNDED|LEADS|WORKS_AT]->(a:Actor)
+OPTIONAL MATCH (h)-[link:FOUNDED|LEADS|WORKS_AT]->(a:Actor)
 OPTIONAL MATCH (c)-[r:PLACED_IN {year: 2024, source_kind: 'table'}]->(t:Tier)
 RETURN h.key AS key, h.name AS name, h.role AS role, h.figures AS figures, h.passage_ids AS passage_ids,
        c.name AS country, c.iso3 AS iso3, collect(DISTINCT a.name) AS organizations,
+       [x IN collect(DISTINCT {organization: a.name, relation: type(link)}) WHERE x.organization IS NOT NULL]
+         AS organization_links,
        t.name AS tier_2024, r.row AS tier_row, r.source AS tier_source
 ORDER BY h.passage_ids[0], h.name
 """

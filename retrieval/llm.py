@@ -1,13 +1,16 @@
 """LLM mode: a chat model reads the evidence the default reader ranked and writes a short cited answer.
 
 The model gets the question, its parts (retrieval/decompose.py), the graph facts that apply (the
-2024/2023 tier rows of the countries involved) and the top reranked evidence units as 6-10 numbered
-sentences, each with its document's title and subject. It writes one short sentence per part citing
+2024/2023 tier rows of the countries involved; the TIP Report Heroes the question is about: their
+country, organisation and role) and the top reranked evidence units as 6-10 numbered sentences, each
+with its document's title and subject. It writes one short sentence per part citing
 [n], or NOT IN SOURCES for a part.
 
 Nothing it writes is trusted. Each sentence must cite evidence that was shown, share most of its
 content words with what it cites, and every number, name and tier it states must be in the cited
-quote or graph fact (or the cited document's title/subject); otherwise the sentence is dropped.
+quote or graph fact (or the cited document's title/subject); otherwise the sentence is dropped. A
+sentence that cites a unit with text addressed to the model ("ignore previous instructions", "system
+prompt", ...) is dropped whatever it says: such a unit is shown (it is evidence) but supports nothing.
 Abstention is decided in code first: a question the default reader refuses is refused without asking
 the model, and the model can only add refusals (NOT IN SOURCES), never remove one. Document text is
 quoted to the model as data inside a fenced block and cannot forge citation markers or close the
@@ -27,7 +30,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.settings import Settings
 from retrieval.abstain import SOURCES_DONT_SAY, Reason
@@ -36,7 +39,8 @@ from retrieval.decompose import Part
 from retrieval.llm_server import LLMUnavailable, local_model_path  # noqa: F401 - re-exported
 from retrieval.models import Answer, Citation, GraphFact, LLMTrace
 from retrieval.reader import quote_span, subject_of
-from text.names import fold
+from retrieval.templates import sentence_with
+from text.names import fold, surname
 
 log = logging.getLogger("tipkg.llm")
 
@@ -58,7 +62,7 @@ class Evidence:
     text: str  # what the model sees, and what a sentence citing it is checked against
     label: str  # the document's title and subject: names the model may take from there too
     citation: Citation
-    fact: GraphFact | None = None
+    facts: list[GraphFact] = field(default_factory=list)  # the graph facts this line states, if any
 
 
 # -- the chat model --------------------------------------------------------------------------------
@@ -93,6 +97,11 @@ def make_chat_model(settings: Settings):
     raise LLMUnavailable("No LLM configured: set TIPKG_LLM_PROVIDER to llamacpp, ollama or openai.")
 
 
+def _talks_to_local_server(model, settings: Settings) -> bool:
+    """Whether the model is the local llama.cpp server's client (and not one handed in)."""
+    return str(getattr(model, "openai_api_base", "") or "").rstrip("/") == settings.llm_server_url.rstrip("/")
+
+
 # -- evidence and prompt ---------------------------------------------------------------------------
 def _one_line(text: str) -> str:
     """Document text as one quoted line: no line breaks (which could start a fake 'Question:' or close
@@ -102,9 +111,11 @@ def _one_line(text: str) -> str:
     return text.replace("```", "'''").replace("<<<", "«").replace(">>>", "»")
 
 
-def build_evidence(ranked: list[list], facts: list[tuple[GraphFact, Citation]], limit: int) -> list[Evidence]:
+def build_evidence(ranked: list[list], facts: list[tuple[GraphFact | list[GraphFact], Citation]],
+                   limit: int) -> list[Evidence]:
     """The top units of each part's ranking, taken in turn so every part has evidence, without
-    repeats; then the graph facts. `ranked` holds the reader's Candidates (.row, .i, .j, .text)."""
+    repeats; then the graph facts, one line per fact or group of facts about one subject (a hero's
+    country, organisation and role). `ranked` holds the reader's Candidates (.row, .i, .j, .text)."""
     out: list[Evidence] = []
     seen: set[str] = set()
     queues = [list(r) for r in ranked if r]
@@ -127,17 +138,31 @@ def build_evidence(ranked: list[list], facts: list[tuple[GraphFact, Citation]], 
             out.append(Evidence(len(out) + 1, cite.quote, label, cite))
             if len(out) >= budget:
                 break
-    for fact, cite in facts:
+    for group, cite in facts:
+        group = group if isinstance(group, list) else [group]
         n = len(out) + 1
-        out.append(Evidence(n, fact_sentence(fact), "tier table", cite.model_copy(update={"n": n}),
-                            fact.model_copy(update={"citation": n})))
+        label = "tier table" if all(f.predicate == "PLACED_IN" for f in group) else "TIP Report Heroes (graph)"
+        out.append(Evidence(n, fact_sentence(group), label, cite.model_copy(update={"n": n}),
+                            [f.model_copy(update={"citation": n}) for f in group]))
     return out
 
 
-def fact_sentence(f: GraphFact) -> str:
-    if f.predicate == "PLACED_IN":
+_HERO_VERBS = {"WORKS_IN": "works in", "FOUNDED": "founded", "LEADS": "leads", "WORKS_AT": "works at"}
+
+
+def fact_sentence(facts: GraphFact | list[GraphFact]) -> str:
+    """One sentence for a fact, or for a hero's facts together ("X (founder and director), a 2024 TIP
+    Report Hero, works in Serbia and founded Atina.")."""
+    group = facts if isinstance(facts, list) else [facts]
+    f = group[0]
+    if f.predicate == "PLACED_IN" and len(group) == 1:
         return f"{f.subject} was on {f.object} in {f.year}."
-    return f"{f.subject} {f.predicate.lower().replace('_', ' ')} {f.object}."
+    if f.predicate == "HONORED_IN":
+        role = next((g.object for g in group if g.predicate == "ROLE"), "")
+        said = [f"{_HERO_VERBS[g.predicate]} {g.object}" for g in group if g.predicate in _HERO_VERBS]
+        return (f"{f.subject}" + (f" ({role})" if role else "") + f", a {f.year} TIP Report Hero"
+                + (", " + " and ".join(said) if said else "") + ".")
+    return " ".join(f"{g.subject} {g.predicate.lower().replace('_', ' ')} {g.object}." for g in group)
 
 
 def build_messages(question: str, parts: list[Part], evidence: list[Evidence]) -> list[tuple[str, str]]:
@@ -166,6 +191,23 @@ _STOP = {"the", "and", "for", "that", "with", "this", "from", "was", "were", "ar
          "his", "her", "she", "him", "our", "out", "over", "under", "during", "each", "both", "had", "did", "does",
          "while", "will", "would", "can", "could", "may", "might", "one", "per", "says", "said", "according"}
 _TIER_NUM = {"one": "1", "two": "2", "three": "3"}
+# Text in a document that addresses the model (prompt injection). Such a unit stays evidence, shown as
+# quoted data, but no sentence may rest on it: what it "supports" was planted there to be repeated.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|these|those)\s+){0,3}"
+    r"(?:(?:(?:previous|prior|above|earlier|preceding|former|original|system)\s+)"
+    r"(?:instructions?|prompts?|directions|directives|rules|guidelines|context)|instructions|prompts?)\b"
+    r"|\byou\s+are\s+now\s+(?:\w+\s+){0,3}?(?:language\s+model|mode|ai|chatbot|bot|dan|unrestricted|jailbroken)\b"
+    r"|\bsystem\s+prompt\b|\b(?:developer|maintenance|god|jailbreak)\s+mode\b"
+    r"|\b(?:new|updated|real|hidden)\s+instructions\s*:"
+    r"|\b(?:do\s+not|don't)\s+follow\s+(?:the\s+|your\s+|any\s+)?(?:previous|prior|system|original)\s+"
+    r"(?:instructions|rules)\b",
+    re.IGNORECASE)
+
+
+def addresses_the_model(text: str) -> bool:
+    """Whether text speaks to the model: instructions planted in a document for an LLM to obey."""
+    return _INSTRUCTION.search(text) is not None
 
 
 def _tiers(text: str) -> set[str]:
@@ -190,6 +232,9 @@ def check_sentence(sentence: str, cited: list[Evidence]) -> str | None:
     """Why the sentence is not supported by the evidence it cites, or None when it is."""
     if not cited:
         return "cites no evidence that was shown"
+    planted = [e.n for e in cited if addresses_the_model(e.text + " " + e.label)]
+    if planted:
+        return f"cites {', '.join(f'[{n}]' for n in planted)}, whose text gives the model instructions"
     body = re.sub(r"\[\d+\]", " ", sentence)
     support = " ".join(e.text for e in cited)
     names_ok = fold(support + " " + " ".join(e.label for e in cited))
@@ -226,7 +271,8 @@ def tier_conflict(sentence: str, facts: list[Evidence]) -> str | None:
     if not stated:
         return None
     low = fold(sentence)
-    recorded = {t for e in facts if e.fact and fold(e.fact.subject) in low for t in _tiers(e.fact.object)}
+    recorded = {t for e in facts for f in e.facts if f.predicate == "PLACED_IN" and fold(f.subject) in low
+                for t in _tiers(f.object)}
     if recorded and stated - recorded:
         return f"gives {', '.join(sorted(stated - recorded))}, against the tier table"
     return None
@@ -298,10 +344,12 @@ def llm_answer(ctx, question: str, parts: list[Part], ranked: list[list], facts:
     try:
         if ctx.llm is None:
             ctx.llm = make_chat_model(settings)
-        elif settings.llm_provider == "llamacpp":
+        elif settings.llm_provider == "llamacpp" and _talks_to_local_server(ctx.llm, settings):
             from retrieval import llm_server
 
             llm_server.start(settings)  # a no-op when it answers; restarts a server that crashed
+        if settings.llm_provider == "none":  # a chat model handed in (Agent(chat_model=...)), no provider set
+            trace.provider = type(ctx.llm).__name__
         for chunk in ctx.llm.stream(build_messages(question, parts, evidence)):
             piece = chunk.content if hasattr(chunk, "content") else str(chunk)
             if not isinstance(piece, str) or not piece:
@@ -346,7 +394,7 @@ def llm_answer(ctx, question: str, parts: list[Part], ranked: list[list], facts:
                 answer_type=default.answer_type)
     cited = {int(n) for s in said for n in re.findall(r"\[(\d+)\]", s)}
     cites = [e.citation for e in evidence if e.n in cited]
-    graph_facts = [e.fact for e in evidence if e.fact is not None and e.n in cited]
+    graph_facts = [f for e in evidence if e.n in cited for f in e.facts]
     if not said:
         if missing and len(missing) == len(parts) and NOT_IN_SOURCES in trace.raw.upper():
             trace.outcome = "abstained (the model found no answer in the evidence)"
@@ -365,16 +413,28 @@ def llm_answer(ctx, question: str, parts: list[Part], ranked: list[list], facts:
                   **base)
 
 
-def applicable_facts(tools, settings: Settings, entities: list, default: Answer) -> list[tuple[GraphFact, Citation]]:
-    """The graph facts that apply: those the default answer used (a multi-part question's tier part),
-    then the 2024 and 2023 tier rows of each country the question names (at most 3 in all: every one
-    costs prompt time)."""
-    out: list[tuple[GraphFact, Citation]] = []
+# "Who ...", "which hero/person/activist ...": a question about people, whose heroes' facts apply to it
+# ("Trafficking in Persons" is the report's name, not a question about persons).
+_ABOUT_PEOPLE = re.compile(r"\bwho(?:m|se)?\b|\bheroe?s?\b|\bhonou?rees?\b|\b(?:persons?|activists?|advocates?|"
+                           r"founders?|leaders?)\b", re.IGNORECASE)
+_REPORT_NAME = re.compile(r"trafficking\s+in\s+persons", re.IGNORECASE)
+_RELATION_ORDER = {"FOUNDED": 0, "LEADS": 1, "WORKS_AT": 2}
+MAX_FACT_LINES = 3  # graph facts shown; every line costs prompt time
+MAX_HEROES = 2
+
+
+def applicable_facts(tools, settings: Settings, entities: list, default: Answer,
+                     question: str = "") -> list[tuple[GraphFact | list[GraphFact], Citation]]:
+    """The graph facts that apply, at most 3 lines: those the default answer used (a multi-part
+    question's tier part), then the heroes the question is about (hero_facts), then the 2024 and 2023
+    tier rows of each country the question names."""
+    out: list[tuple[GraphFact | list[GraphFact], Citation]] = []
     by_n = {c.n: c for c in default.citations}
     for f in default.graph_facts:
         if f.citation in by_n:
             out.append((f, by_n[f.citation]))
-    seen = {(f.subject, f.year) for f, _ in out}
+    out += hero_facts(tools, entities, question)
+    seen = {(f.subject, f.year) for f, _ in out if isinstance(f, GraphFact)}
     for key in dict.fromkeys(e.key for e in entities if e.label == "Country"):
         info = tools.country_tiers(key) or {}
         for p in sorted(info.get("placements", []), key=lambda p: -(p.get("year") or 0)):
@@ -382,7 +442,42 @@ def applicable_facts(tools, settings: Settings, entities: list, default: Answer)
                 fact = GraphFact(subject=info["country"], predicate="PLACED_IN", object=p["tier"], year=p["year"],
                                  source=p.get("source"))
                 out.append((fact, table_citation(0, settings.tiers_csv, p["row"], p.get("source"))))
-    return out[:3]
+    return out[:MAX_FACT_LINES]
+
+
+def hero_facts(tools, entities: list, question: str) -> list[tuple[list[GraphFact], Citation]]:
+    """The TIP Report Heroes the question links to, from the graph's heroes lookup: a hero it names,
+    the hero of an organisation it names, or, when it asks about people ("who", "which hero"), the
+    heroes working in a country it names. Each as one group (honoured in the 2024 report, works in,
+    founded/leads/works at, role), cited to the profile sentence that names the hero."""
+    hero_keys = {e.key for e in entities if e.label == "Hero"}
+    actors = {fold(e.name) for e in entities if e.label == "Actor"}
+    about_people = bool(_ABOUT_PEOPLE.search(_REPORT_NAME.sub(" ", question)))
+    countries = {e.key for e in entities if e.label == "Country"} if about_people else set()
+    if not (hero_keys or actors or countries):
+        return []
+    heroes = [h for h in tools.heroes() if h["key"] in hero_keys
+              or actors & {fold(o) for o in h.get("organizations") or []} or h.get("iso3") in countries]
+    heroes = sorted(heroes, key=lambda h: h["key"] not in hero_keys)[:MAX_HEROES]  # named ones first
+    rows = tools.passages([h["passage_ids"][0] for h in heroes if h.get("passage_ids")]) if heroes else {}
+    out = []
+    for h in heroes:
+        row = rows.get((h.get("passage_ids") or [None])[0])
+        if row is None:  # a fact is shown only with the sentence it can be cited to
+            continue
+        i, j = sentence_with(row, [h["name"], surname(h["name"])])
+        src = "2024 TIP Report"
+        group = [GraphFact(subject=h["name"], predicate="HONORED_IN", object=src, year=2024, source=src)]
+        if h.get("country"):
+            group.append(GraphFact(subject=h["name"], predicate="WORKS_IN", object=h["country"], year=2024, source=src))
+        links = sorted(h.get("organization_links") or [], key=lambda x: _RELATION_ORDER.get(x["relation"], 9))
+        for link in links[:1]:  # the one that says most: founded, then leads, then works at
+            group.append(GraphFact(subject=h["name"], predicate=link["relation"], object=link["organization"],
+                                   year=2024, source=src))
+        if h.get("role"):
+            group.append(GraphFact(subject=h["name"], predicate="ROLE", object=h["role"], year=2024, source=src))
+        out.append((group, passage_citation(0, row, i, j)))
+    return out
 
 
 # -- streaming -------------------------------------------------------------------------------------

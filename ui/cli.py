@@ -266,7 +266,7 @@ def ask(
             result = None
             for item in stream_ask(agent, question or ""):
                 if isinstance(item, str):
-                    err.print(item, end="", style="dim", highlight=False)
+                    err.print(item, end="", style="dim", highlight=False, markup=False)  # model text, verbatim
                 else:
                     result = item
             err.print()
@@ -292,11 +292,12 @@ def _bad_question(result) -> bool:
 def eval_main(
     ctx: typer.Context,
     qa: Path | None = typer.Option(None, "--qa", help="Question set (JSONL)."),
-    mode: str = typer.Option("default", help="default, llm, or both (with --set/--all: each set through both "
-                             "modes on the same store, side by side)."),
+    mode: str = typer.Option("default", help="default, llm, or both (each set through both modes on the same "
+                             "store, side by side in one table)."),
     limit: int | None = typer.Option(None, help="Only the first N questions of each set."),
-    out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>; with --set/--all, one "
-                                  "sub-folder per set and mode, default: each scratch store's eval-runs)."),
+    out: Path | None = typer.Option(None, help="Run folder (default: .tipkg/eval-runs/<timestamp>; with --mode both, "
+                                  "one sub-folder per mode; with --set/--all, one per set and mode, default: each "
+                                  "scratch store's eval-runs)."),
     baseline: bool = typer.Option(True, help="Also run the naive vector-RAG baseline."),
     sets: list[str] = typer.Option([], "--set", help=f"A shipped set by name ({', '.join(SHIPPED_SETS)}), run on its "
                                    "own corpus in a scratch store. Repeatable."),
@@ -325,8 +326,16 @@ def eval_main(
         _fail("give --qa FILE.jsonl, --set NAME or --all")
     s = _settings()
     try:
-        if mode == "both":
-            _fail("--mode both needs --set or --all")
+        if mode == "both":  # this set through both modes on the configured store, side by side
+            from evals.runner import run_modes
+            from evals.suites import summary_table
+
+            results = run_modes(s, qa, ("default", "llm"), out=out, with_baseline=baseline, console=console,
+                                limit=limit)
+            console.print(summary_table(results))
+            for key, r in results.items():
+                console.print(f"{key}: {Path(r['run_dir']) / 'report.md'}")
+            return
         run_dir = run_eval(s, qa, mode=mode, out=out, with_baseline=baseline, console=console, limit=limit)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
