@@ -32,9 +32,8 @@ class SlowFakeChat(GenericFakeChatModel):
 def _llm_agent(settings, embedder, delay: float = 0.0):
     from retrieval.agent import Agent
 
-    agent = Agent(settings, mode="llm", embedder=embedder)
-    agent.llm = SlowFakeChat(messages=iter([AIMessage(content=REPLY)] * 10), delay=delay)
-    return agent
+    return Agent(settings, mode="llm", embedder=embedder,
+                 chat_model=SlowFakeChat(messages=iter([AIMessage(content=REPLY)] * 10), delay=delay))
 
 
 def _llm_settings(built_corpus):
