@@ -165,6 +165,9 @@ def test_ask_exit_codes_with_the_json_still_printed(built_corpus, tmp_path):
     empty = _run_cli("ask", "--json", "   ", **env)
     assert empty.returncode == 2
     assert json.loads(empty.stdout)["error"] and "empty" in json.loads(empty.stdout)["answer"]
+    arabic = _run_cli("ask", "--json", "ما هو تصنيف ميانمار في التقرير؟", **env)
+    assert arabic.returncode == 2
+    assert json.loads(arabic.stdout)["error"] and "sources are in English" in json.loads(arabic.stdout)["answer"]
     down = dict(env, NEO4J_URI="bolt://127.0.0.1:1")
     single = _run_cli("ask", "--json", "What tier is Burma?", **down)
     assert single.returncode == 1
