@@ -207,6 +207,16 @@ def test_doctor_on_an_unreadable_index_says_so_and_repair_rebuilds_it(built_corp
     assert counts and int(counts[1]) == int(counts[2]) > 0
 
 
+def test_doctor_on_a_missing_index_says_so_and_creates_nothing(built_corpus, tmp_path):
+    settings, _ = built_corpus
+    missing = tmp_path / "no-chroma-here"
+    check = _run_cli("doctor", **{**cli_env(settings), "TIPKG_CHROMA_PATH": str(missing)})
+    assert check.returncode == 1
+    line = _one_clean_line(check)
+    assert f"no vector index at {missing}" in line and "tipkg ingest" in line and "doctor --repair" in line
+    assert not missing.exists()
+
+
 def test_a_ui_beyond_loopback_needs_a_login(tmp_path):
     from kg.settings import Settings, is_loopback
 
