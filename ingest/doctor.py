@@ -58,7 +58,13 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     with Graph(settings) as graph:
         rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
         report.tier_conflicts = graph.read(TIER_CONFLICTS)
-    store = _open_store(settings, repair, console)
+    with _open_store(settings, repair, console) as store:
+        _check(settings, store, rows, report, repair, console, embedder)
+    return report
+
+
+def _check(settings: Settings, store: VectorStore, rows: dict[str, dict], report: DoctorReport, repair: bool,
+           console: Console, embedder) -> None:
     stored = store.existing(list(rows))
     all_ids = set(store.all_ids())
     report.graph_passages, report.vectors = len(rows), len(all_ids)
@@ -95,7 +101,6 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
         console.print("[green]repaired[/] vector index")
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")
-    return report
 
 
 def _open_store(settings: Settings, repair: bool, console: Console) -> VectorStore:

@@ -238,7 +238,8 @@ def delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> No
     graph.write(W.CLEAR_TEXT_FACTS, rows=doc_ids)
     if dead:
         graph.write(W.PRUNE_FACT_PROVENANCE, pids=dead)
-        VectorStore(settings).delete(dead)
+        with VectorStore(settings) as store:
+            store.delete(dead)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
 
 

@@ -169,6 +169,11 @@ class Agent:
                 self._reranker = Reranker() if self.settings.reranker else DenseScorer(self._embedder)
             if self.reader is None:
                 self.reader = Reader(self._reranker, self._tagger)
+            if self._store is not None and self._store.replaced():
+                # Deleted or swapped under us by another process: this process's Chroma client would go
+                # on reading the old files through its open handles, or fail on them.
+                self._store.close()
+                self._store = None
             if self._store is None:
                 self._store = VectorStore(self.settings, create=False)
                 self.hybrid = HybridRetriever(DenseRetriever(self._store, self._embedder),
