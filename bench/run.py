@@ -3,7 +3,8 @@
 1. raw embedding throughput of the model alone, before the scale points and again after them (the
    ratio uses the median of both: this shared machine's speed drifts within a run);
 2. the default corpus: warm `ask` latency over the dev set, 20 concurrent askers x 50 questions
-   (Python API and the Gradio HTTP endpoint), and LLM timings when the `llm` extra is installed;
+   (Python API and the Gradio HTTP endpoint, and that endpoint again just after an ingest from another
+   process), and LLM timings when the `llm` extra is installed;
 3. synthetic corpora at each size (default 1k, 10k, 100k passages): ingest throughput, its ratio to
    raw embedding throughput, Neo4j write rate, peak memory, `ask` p50/p95.
 Everything runs against a separate Neo4j instance (its own data folder and ports) and Chroma folder.
@@ -12,15 +13,18 @@ Results: bench/results/results.json, results.md and scale.png.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 from stores.offline import ensure_offline
 
@@ -133,7 +137,8 @@ def default_corpus(settings: Settings) -> dict:
     out["concurrent_api"] = {**pct([x for r in res for x in r[0]]), "errors": sum(r[1] for r in res),
                              "askers": 20, "questions_each": 50, "wall_s": round(wall, 1),
                              "throughput_qps": round(1000 / wall, 1)}
-    out["concurrent_http"] = http_load(settings, agent, qs)
+    out["concurrent_http"] = http_load(settings, agent, qs, then_ingest=True)
+    out["concurrent_http_after_ingest"] = out["concurrent_http"].pop("after_ingest")
     out["concurrent_http"]["ratio_to_api"] = round(
         out["concurrent_http"]["throughput_qps"] / out["concurrent_api"]["throughput_qps"], 2)
     out["llm"] = llm_timings(settings, agent)
@@ -155,32 +160,125 @@ def warm_latency(agent, qs: list[str], passes: int = 2) -> dict:
     return pct(lat)
 
 
-def http_load(settings: Settings, agent, qs: list[str], askers: int = 20, each: int = 50) -> dict:
+def http_load(settings: Settings, agent, qs: list[str], askers: int = 20, each: int = 50,
+              then_ingest: bool = False) -> dict:
     """The same load through the Gradio HTTP endpoint (what a browser uses), served the way `tipkg ui`
-    serves it (ui.app.launch, TIPKG_UI_CONCURRENCY), the askers in a process of their own."""
+    serves it (ui.app.launch, TIPKG_UI_CONCURRENCY), the askers in a process of their own.
+
+    With `then_ingest`, the app stays up while another process ingests one more file; once the agent has
+    taken the new corpus version (it checks every refresh_seconds, and then reopens its stores) the same
+    askers run again, under "after_ingest". The file is then removed, so what follows measures the corpus."""
     import tempfile
 
     from ui.app import build_app, launch
 
-    port = 27860
+    port = int(os.environ.get("TIPKG_BENCH_UI_PORT", "27860"))
     s = settings.model_copy(update={"ui_port": port, "ui_host": "127.0.0.1"})
     app = build_app(s, agent)
     launch(app, s)
     try:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
             json.dump(qs, fh)
-        proc = subprocess.run([sys.executable, "-m", "bench.http_clients", f"http://127.0.0.1:{port}/", str(askers),
-                               str(each), fh.name], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=3600)
-        os.unlink(fh.name)
-        if proc.returncode != 0:
-            raise RuntimeError(f"HTTP askers failed:\n{proc.stderr[-3000:]}")
-        res = json.loads(proc.stdout.strip().splitlines()[-1])
-        wall = res["wall_s"]
-        return {**pct(res["times_ms"]), "errors": res["errors"], "askers": askers, "questions_each": each,
-                "wall_s": round(wall, 1), "throughput_qps": round(askers * each / wall, 1),
-                "ui_concurrency": s.ui_concurrency, "client_cpu_ms_per_request": res["client_cpu_ms_per_request"]}
+        try:
+            out = _http_askers(s, fh.name, askers, each)
+            if then_ingest:
+                with _one_more_document(settings, agent) as ingest:
+                    out["after_ingest"] = {**_http_askers(s, fh.name, askers, each), **ingest}
+        finally:
+            os.unlink(fh.name)
+        return out
     finally:
         app.close()
+
+
+def _http_askers(s: Settings, questions_file: str, askers: int, each: int) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "bench.http_clients", f"http://127.0.0.1:{s.ui_port}/", str(askers),
+                           str(each), questions_file], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"HTTP askers failed:\n{proc.stderr[-3000:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    wall = res["wall_s"]
+    return {**pct(res["times_ms"]), "errors": res["errors"], "askers": askers, "questions_each": each,
+            "wall_s": round(wall, 1), "throughput_qps": round(askers * each / wall, 1),
+            "ui_concurrency": s.ui_concurrency, "client_cpu_ms_per_request": res["client_cpu_ms_per_request"]}
+
+
+DOCUMENT_BY_FILE = "MATCH (d:Document {file: $file}) RETURN d.doc_id AS doc_id"
+
+
+@contextlib.contextmanager
+def _one_more_document(settings: Settings, agent):
+    """`tipkg ingest` of one generated file from another process, as a user does beside a running UI;
+    returns once the agent answers from the new corpus version. Yields how long each step took."""
+    import tempfile
+
+    from bench.cold_start import _env
+    from bench.generate import passage_texts
+    from ingest.graph_write import delete_documents
+    from kg import writes as W
+    from kg.driver import Graph
+
+    folder = Path(tempfile.mkdtemp(prefix="tipkg-bench-ingest-"))
+    doc = folder / "bench-one-more.txt"
+    doc.write_text("One more document for the bench\n\n" + "\n\n".join(passage_texts(8)) + "\n", encoding="utf-8")
+    before = agent.corpus_version
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(doc)], env=_env(settings),
+                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the ingest beside the UI failed:\n{proc.stderr[-3000:]}")
+    ingested = time.perf_counter()
+    # What the next question would do: the agent re-reads the corpus version at most every refresh_seconds.
+    deadline = ingested + settings.refresh_seconds + 120
+    while agent.corpus_version == before:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the running agent never took the new corpus version")
+        time.sleep(0.5)
+        agent.ensure()
+    seen = time.perf_counter()
+    try:
+        yield {"ingest_s": round(ingested - t, 1), "version_seen_after_s": round(seen - ingested, 1),
+               "refresh_seconds": settings.refresh_seconds}
+    finally:
+        with Graph(settings) as g:
+            delete_documents(g, settings, [r["doc_id"] for r in g.read(DOCUMENT_BY_FILE, file=doc.name)])
+            g.write(W.BUMP_CORPUS_VERSION)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def http_only(settings: Settings) -> dict:
+    """`TIPKG_BENCH_PARTS=http`: the default corpus, then only the HTTP load before and after an ingest
+    (TIPKG_BENCH_HTTP_ASKERS x TIPKG_BENCH_HTTP_EACH; 20 x 50 by default). Printed, not written to the
+    results: a short run would otherwise stand in for the full bench's figures."""
+    from evals.dataset import load_qa
+    from ingest.build import run_ingest
+    from kg.driver import Graph
+    from kg.writes import delete_everything
+    from retrieval.agent import Agent
+
+    with Graph(settings) as g:
+        delete_everything(g)
+    run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv)
+    agent = Agent(settings)
+    qs = [q.question for q in load_qa(DEV)]
+    for q in qs:  # warm-up pass, as default_corpus does
+        agent.ask(q)
+    web = http_load(settings, agent, qs, askers=int(os.environ.get("TIPKG_BENCH_HTTP_ASKERS", "20")),
+                    each=int(os.environ.get("TIPKG_BENCH_HTTP_EACH", "50")), then_ingest=True)
+    agent.close()
+    return {"concurrent_http": web, "concurrent_http_after_ingest": web.pop("after_ingest")}
+
+
+def _http_rows(d: dict) -> list[str]:
+    """The results table's HTTP rows: the load on a settled UI, and on one that just went through an ingest."""
+    rows = []
+    for key, label in (("concurrent_http", "concurrent http"),
+                       ("concurrent_http_after_ingest", "concurrent http, just after an ingest")):
+        c = d.get(key)
+        if c:
+            rows.append(f"| {label} ({c['askers']}×{c['questions_each']}) | {c['n']} | {c['p50_ms']} | "
+                        f"{c['p95_ms']} | {c['max_ms']} | {c['errors']} |")
+    return rows
 
 
 def llm_timings(settings: Settings, agent) -> dict:
@@ -250,10 +348,10 @@ def write(results: dict) -> None:
             off = d["ask_warm_reranker_off"]
             lines.append(f"| warm `ask`, reranker off (same questions) | {off['n']} | {off['p50_ms']} | "
                          f"{off['p95_ms']} | {off['max_ms']} | – |")
-        for k in ("concurrent_api", "concurrent_http"):
-            c = d[k]
-            lines.append(f"| {k.replace('_', ' ')} (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "
-                         f"{c['max_ms']} | {c['errors']} |")
+        c = d["concurrent_api"]
+        lines.append(f"| concurrent api (20×50) | {c['n']} | {c['p50_ms']} | {c['p95_ms']} | "
+                     f"{c['max_ms']} | {c['errors']} |")
+        lines += _http_rows(d)
         llm = d.get("llm") or {}
         if llm.get("total"):
             lines.append(f"| LLM mode first token | {llm['first_token']['n']} | {llm['first_token']['p50_ms']} | "
@@ -263,6 +361,11 @@ def write(results: dict) -> None:
         elif llm:
             lines.append(f"\nLLM mode: {llm.get('skipped')}")
         api, web = d["concurrent_api"], d["concurrent_http"]
+        after = d.get("concurrent_http_after_ingest")
+        if after:
+            lines += ["", f"Just after an ingest: another process ingested one more file ({after['ingest_s']} s) "
+                      f"while the UI stayed up; the agent took the new corpus version {after['version_seen_after_s']} s "
+                      f"later (it checks every {after['refresh_seconds']:g} s), and the same askers ran again."]
         if "ratio_to_api" in web:
             lines += ["", f"Throughput at 20 concurrent askers: in-process {api['throughput_qps']} questions/s, "
                       f"Gradio HTTP {web['throughput_qps']} questions/s: **{web['ratio_to_api']}×** (target 0.7; "
@@ -395,7 +498,8 @@ def _plot(results: dict) -> None:
 def main() -> None:
     sizes = [int(x) for x in os.environ.get("TIPKG_BENCH_SIZES", "1000,10000,100000").split(",") if x]
     # TIPKG_BENCH_PARTS=serving: the default corpus (latency, 20-user throughput in-process and over HTTP)
-    # and cold start only, a few minutes instead of the whole bench
+    # and cold start only, a few minutes instead of the whole bench; TIPKG_BENCH_PARTS=http: the HTTP load
+    # before and after an ingest only, printed (see http_only)
     parts = {p for p in os.environ.get("TIPKG_BENCH_PARTS", "all").split(",") if p}
     settings = bench_settings()
     started = time.perf_counter()
@@ -406,7 +510,7 @@ def main() -> None:
         results = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
                    "sizes": sizes}
-        if parts != {"serving"}:
+        if parts not in ({"serving"}, {"http"}):
             print("raw embedding throughput…", flush=True)
             results["raw_embedding"] = raw_embedding(neo4j_pid=server.status(settings).pid)
             print(f"  {results['raw_embedding']}", flush=True)
@@ -417,6 +521,12 @@ def main() -> None:
             results = {**previous, **{k: v for k, v in results.items() if k in ("machine",)},
                        "serving_created": results["created"]}
             results.setdefault("raw_embedding", {"runs": [], "passages": 0})
+        if parts == {"http"}:
+            d = http_only(settings)
+            print(json.dumps(d, indent=2))
+            print("\n".join(["| measure | n | p50 ms | p95 ms | max ms | errors |", "|---|---|---|---|---|---|",
+                             *_http_rows(d)]))
+            return
         if os.environ.get("TIPKG_BENCH_SKIP_DEFAULT") != "1":
             print("default corpus: latency, concurrency, LLM…", flush=True)
             results["default_corpus"] = default_corpus(settings)

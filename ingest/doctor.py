@@ -58,7 +58,13 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
     with Graph(settings) as graph:
         rows = {r["id"]: r for r in graph.read(GRAPH_PASSAGES)}
         report.tier_conflicts = graph.read(TIER_CONFLICTS)
-    store = _open_store(settings, repair, console)
+    with _open_store(settings, repair, console) as store:
+        _check(settings, store, rows, report, repair, console, embedder)
+    return report
+
+
+def _check(settings: Settings, store: VectorStore, rows: dict[str, dict], report: DoctorReport, repair: bool,
+           console: Console, embedder) -> None:
     stored = store.existing(list(rows))
     all_ids = set(store.all_ids())
     report.graph_passages, report.vectors = len(rows), len(all_ids)
@@ -95,12 +101,20 @@ def check_stores(settings: Settings, repair: bool = False, console: Console | No
         console.print("[green]repaired[/] vector index")
     elif not report.problems:
         console.print("[green]graph and vector index agree[/]")
-    return report
 
 
 def _open_store(settings: Settings, repair: bool, console: Console) -> VectorStore:
-    """The vector index; with `repair`, an unreadable local one is set aside and an empty one takes its
-    place, which the repair then fills from the graph (every passage becomes a missing vector)."""
+    """The vector index, never created by a check; with `repair`, a missing local one is created and an
+    unreadable one set aside for an empty one, which the repair then fills from the graph (every passage
+    becomes a missing vector)."""
+    if not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
+        if not repair:
+            # Opening it would create an empty store, and a check would then report every passage as
+            # a missing vector of a store that nobody built.
+            raise ChromaUnavailable(f"There is no vector index at {settings.chroma_dir}: `tipkg ingest` builds it, "
+                                    f"or `tipkg doctor --repair` rebuilds it from the graph.")
+        console.print(f"[yellow]no vector index at {settings.chroma_dir}: building it from the graph[/]")
+        return VectorStore(settings)
     problem = local_index_problem(settings)
     if problem is None:
         return VectorStore(settings)

@@ -166,11 +166,30 @@ def write_graph(graph: Graph, gaz: Gazetteer, run: RunGraph, progress: Progress)
         W.write_rows(graph, W.MERGE_MENTIONS[label], rows)
     W.write_rows(graph, W.CLEAR_DUPLICATES, [p.passage_id for ps in run.passages_by_doc.values() for p in ps])
     W.write_rows(graph, W.MERGE_DUPLICATES, [duplicate_row(d) for d in run.duplicates])
-    W.write_rows(graph, W.MERGE_FACTS, derived_facts(gaz, run.mentions.by_passage, run.passages_by_doc, used))
+    W.write_rows(graph, W.MERGE_FACTS, fact_rows(graph, gaz, run, used))
     graph.write(W.CLEAR_TIER_PLACEMENTS, table=TIERS_TABLE)
     W.write_rows(graph, W.MERGE_TIER_PLACEMENTS, [row for r in run.tier_rows for row in placement_rows(r)])
     write_text_facts(graph, run.docs, run.text_facts)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
+
+
+def fact_rows(graph: Graph, gaz: Gazetteer, run: RunGraph, used: dict[str, set[str]]) -> list[dict]:
+    """The facts derived from this run's mentions, each citing the passages of the documents this run
+    does not touch as well, in the order a full run over every document would list them (file, document,
+    passage): so "nothing already in the graph is lost", and an incremental run ends as a full one."""
+    facts = derived_facts(gaz, run.mentions.by_passage, run.passages_by_doc, used)
+    files = {d.doc_id: d.file for d in run.docs}
+    place = {p.passage_id: (files[p.doc_id], p.doc_id, p.ordinal) for ps in run.passages_by_doc.values() for p in ps}
+    kept: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    keys = [{"type": f["type"], "from": f["from"], "to": f["to"]} for f in facts]
+    for chunk in W.batched(keys):
+        for r in graph.read(W.FACT_PROVENANCE, rows=chunk, doc_ids=list(files)):
+            kept[(r["type"], r["from"], r["to"])].append(r["pid"])
+            place[r["pid"]] = (r["file"], r["doc_id"], r["ordinal"])
+    for f in facts:
+        pids = dict.fromkeys(kept[(f["type"], f["from"], f["to"])] + f["passage_ids"])
+        f["passage_ids"] = sorted(pids, key=place.__getitem__)
+    return facts
 
 
 def _write_entities(graph: Graph, gaz: Gazetteer, run: RunGraph, used: dict[str, set[str]]) -> None:
@@ -238,7 +257,8 @@ def delete_documents(graph: Graph, settings: Settings, doc_ids: list[str]) -> No
     graph.write(W.CLEAR_TEXT_FACTS, rows=doc_ids)
     if dead:
         graph.write(W.PRUNE_FACT_PROVENANCE, pids=dead)
-        VectorStore(settings).delete(dead)
+        with VectorStore(settings) as store:
+            store.delete(dead)
     graph.write(W.DELETE_ORPHAN_ENTITIES)
 
 

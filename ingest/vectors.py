@@ -70,7 +70,12 @@ def write_vectors(settings: Settings, docs: list[RawDocument], passages_by_doc: 
                   summary: IngestSummary, progress, stop: threading.Event) -> None:
     from stores.vectorstore import VectorStore
 
-    store = VectorStore(settings)
+    with VectorStore(settings) as store:
+        _write(settings, store, docs, passages_by_doc, embedder, summary, progress, stop)
+
+
+def _write(settings: Settings, store, docs: list[RawDocument], passages_by_doc: dict[str, list[Passage]], embedder,
+           summary: IngestSummary, progress, stop: threading.Event) -> None:
     ps = [p for d in docs for p in passages_by_doc[d.doc_id]]
     titles = {d.doc_id: (d.title, d.file, d.subject) for d in docs}
     have = store.existing([p.passage_id for p in ps])

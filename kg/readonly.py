@@ -20,6 +20,8 @@ queries to it):
 - a `//` comment ends at `\\n` or `\\r` (not at U+2028, U+2029, U+0085, VT or FF); `/* */` does not
   nest; an unterminated comment, string or backticked name is an error.
 - in a string, a backslash takes the next character with it, whatever it is; `''` is two strings.
+- the 8-digit `\\UXXXXXXXX` form is no escape to 5.26, in a string or outside: a string keeps the
+  backslash and the digits (`'a\\U00000027` does not close), and outside one it is a stray backslash.
 - `` `a``b` `` is one name with a backtick in it; procedure names are case-sensitive and
   `` `db`.`labels` `` is `db.labels`.
 - a trailing `;` is accepted; a second statement is not.

@@ -247,6 +247,26 @@ CALL (row) {
 }
 """
 
+# The passages of documents outside this run that a derived fact already cites: a run derives facts from
+# its own passages only, and writing those alone would drop the rest (an incremental ingest of one file
+# took HIGHLIGHTS from eight passages to one).
+FACT_PROVENANCE = """
+UNWIND $rows AS row
+CALL (row) {
+  MATCH (:Actor {key: row.from})-[r:BASED_IN]->(:Country {iso3: row.to}) WHERE row.type = 'BASED_IN' RETURN r
+  UNION
+  MATCH (:Trend {key: row.from})-[r:OBSERVED_IN]->(:Country {iso3: row.to}) WHERE row.type = 'OBSERVED_IN' RETURN r
+  UNION
+  MATCH (:Report {key: row.from})-[r:HIGHLIGHTS]->(:Trend {key: row.to}) WHERE row.type = 'HIGHLIGHTS' RETURN r
+  UNION
+  MATCH (:Actor {key: row.from})-[r:OPERATED_BY]->(:Actor {key: row.to}) WHERE row.type = 'OPERATED_BY' RETURN r
+}
+UNWIND coalesce(r.passage_ids, []) AS pid
+MATCH (d:Document)-[:HAS_PASSAGE]->(p:Passage {passage_id: pid}) WHERE NOT d.doc_id IN $doc_ids
+RETURN row.type AS type, row.from AS from, row.to AS to, pid, d.file AS file, d.doc_id AS doc_id,
+       p.ordinal AS ordinal
+"""
+
 MARK_DOCUMENTS_COMPLETE = """
 UNWIND $doc_ids AS id
 MATCH (d:Document {doc_id: id}) SET d.complete = true

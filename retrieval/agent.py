@@ -182,6 +182,11 @@ class Agent:
                 self._reranker = Reranker() if self.settings.reranker else DenseScorer(self._embedder)
             if self.reader is None:
                 self.reader = Reader(self._reranker, self._tagger)
+            if self._store is not None and self._store.replaced():
+                # Deleted or swapped under us by another process: this process's Chroma client would go
+                # on reading the old files through its open handles, or fail on them.
+                self._store.close()
+                self._store = None
             if self._store is None:
                 self._store = VectorStore(self.settings, create=False)
                 self.hybrid = HybridRetriever(DenseRetriever(self._store, self._embedder),
@@ -192,9 +197,11 @@ class Agent:
             self._graph.close()
 
     def status(self) -> dict[str, str]:
-        out = {}
+        """What the UI's banner shows. The graph is asked on its own first, so a missing or broken vector
+        store is named as itself and never makes Neo4j look down."""
+        out: dict[str, str] = {}
         try:
-            self.ensure_text()
+            self.ensure()
             self._graph.ping()
             out["neo4j"] = "ok"
             out["graph passages"] = str(self.tools.passage_count())
@@ -204,21 +211,27 @@ class Agent:
         except NothingIngested as exc:
             out["neo4j"] = f"ok, but {exc}"
             self._linker = None
+        try:
+            if out["neo4j"] == "ok":
+                self.ensure_text()  # reopens a store that was deleted or replaced, or says it is missing
+            if self._store is None:
+                out["chroma"] = "not opened"
+            else:
+                n = self._store.count()
+                out["chroma"], out["chroma passages"] = f"ok ({n} passages)", str(n)
         except ChromaUnavailable as exc:
-            out["neo4j"] = "unknown"
             out["chroma"] = str(exc)
             self._linker = None
-        if "chroma" not in out:
-            try:
-                out["chroma"] = f"ok ({self._store.count()} passages)" if self._store else "not opened"
-            except Exception as exc:  # noqa: BLE001 - status must never raise
-                out["chroma"] = f"error: {exc}"
-                self._linker = None
-        vector_n = re.search(r"\((\d+) passages\)", out.get("chroma", ""))
-        if "graph passages" in out and vector_n:
-            out["stores agree"] = "yes" if out["graph passages"] == vector_n.group(1) else \
+        except (ModelMissing, RerankerMissing) as exc:
+            out["chroma"], out["model"] = "not opened", str(exc)
+        except Exception as exc:  # noqa: BLE001 - status must never raise
+            out["chroma"] = f"error: {exc}"
+            self._linker = None
+        if "graph passages" in out and "chroma passages" in out:
+            out["stores agree"] = "yes" if out["graph passages"] == out["chroma passages"] else \
                 "no: run `tipkg doctor --repair`"
-        out["model"] = "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder else "not loaded yet"
+        out.setdefault("model", "all-MiniLM-L6-v2 + ms-marco-MiniLM-L-12-v2 (offline)" if self._embedder
+                       else "not loaded yet")
         out["llm"] = self.settings.llm_provider
         return out
 

@@ -57,6 +57,17 @@ def set_aside(settings: Settings) -> Path:
     return aside
 
 
+def _file_identity(settings: Settings) -> tuple[int, int] | None:
+    """(device, inode) of the local index's SQLite file, or None when there is none (or it is remote)."""
+    if settings.chroma_host:
+        return None
+    try:
+        st = (settings.chroma_dir / "chroma.sqlite3").stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 @dataclass
 class VectorHit:
     passage_id: str
@@ -119,14 +130,31 @@ class VectorStore:
         except Exception as exc:
             hint = " Run `tipkg ingest` to build it." if not create else ""
             raise ChromaUnavailable(f"Chroma collection '{settings.chroma_collection}' unusable: {exc}.{hint}") from exc
+        self._opened = _file_identity(settings)
+
+    def replaced(self) -> bool:
+        """Whether the local index's file is gone or is another file than the one opened (a folder
+        deleted, or rebuilt, by another process). One stat: cheap enough to ask before every question."""
+        if self.settings.chroma_host:
+            return False
+        now = _file_identity(self.settings)
+        return now is None or (self._opened is not None and now != self._opened)
 
     def close(self) -> None:
         """Release the client: Chroma shares one system per folder in a process, and a folder that was
-        deleted or rebuilt under a long-running answerer is only seen afresh once every holder let go."""
+        deleted, rebuilt or written by another process is only seen afresh once every holder let go. So
+        whatever opens a store for one job (an ingest, a repair) closes it: one left open keeps the old
+        system, and a running answerer that reopens would get it back, stale."""
         try:
             self._client.close()
         except Exception:  # noqa: BLE001 - closing a broken store must not hide why it broke
             pass
+
+    def __enter__(self) -> VectorStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def count(self) -> int:
         return self.collection.count()

@@ -124,6 +124,8 @@ def test_false_premise_is_corrected(agent):
 
 @pytest.mark.parametrize("q, fragment", [
     ("", "empty"), ("   \n\t ", "empty"), ("x" * 20_000, "limit"), ("???", "no words"),
+    # words, but in a script the English sources never match: say so, not "no words"
+    ("ما هو تصنيف ميانمار في التقرير؟", "sources are in English"), ("ミャンマーのランクは?", "sources are in English"),
 ])
 def test_bad_questions_get_clear_messages(agent, q, fragment):
     a = agent.ask(q)

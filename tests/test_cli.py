@@ -165,6 +165,9 @@ def test_ask_exit_codes_with_the_json_still_printed(built_corpus, tmp_path):
     empty = _run_cli("ask", "--json", "   ", **env)
     assert empty.returncode == 2
     assert json.loads(empty.stdout)["error"] and "empty" in json.loads(empty.stdout)["answer"]
+    arabic = _run_cli("ask", "--json", "ما هو تصنيف ميانمار في التقرير؟", **env)
+    assert arabic.returncode == 2
+    assert json.loads(arabic.stdout)["error"] and "sources are in English" in json.loads(arabic.stdout)["answer"]
     down = dict(env, NEO4J_URI="bolt://127.0.0.1:1")
     single = _run_cli("ask", "--json", "What tier is Burma?", **down)
     assert single.returncode == 1
@@ -202,6 +205,16 @@ def test_doctor_on_an_unreadable_index_says_so_and_repair_rebuilds_it(built_corp
     assert again.returncode == 0 and "graph and vector index agree" in again.stdout
     counts = re.search(r"graph passages: (\d+)\s+vectors: (\d+)", again.stdout)
     assert counts and int(counts[1]) == int(counts[2]) > 0
+
+
+def test_doctor_on_a_missing_index_says_so_and_creates_nothing(built_corpus, tmp_path):
+    settings, _ = built_corpus
+    missing = tmp_path / "no-chroma-here"
+    check = _run_cli("doctor", **{**cli_env(settings), "TIPKG_CHROMA_PATH": str(missing)})
+    assert check.returncode == 1
+    line = _one_clean_line(check)
+    assert f"no vector index at {missing}" in line and "tipkg ingest" in line and "doctor --repair" in line
+    assert not missing.exists()
 
 
 def test_a_ui_beyond_loopback_needs_a_login(tmp_path):

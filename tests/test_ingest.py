@@ -31,18 +31,43 @@ HEROES = {
 }
 
 
-def graph_fingerprint(g: Graph) -> dict:
-    """Counts by label and type, plus a checksum of every node's and relationship's properties (the
-    corpus-version bookkeeping node aside: every ingest bumps it, by design)."""
-    labels = {r["l"]: r["n"] for r in g.read("MATCH (n) WHERE NOT n:Meta UNWIND labels(n) AS l RETURN l, count(*) AS n")}
-    types = {r["t"]: r["n"] for r in g.read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
+# What a fingerprint reads. $doc, when given, leaves one document out: its own nodes (the Document and its
+# Passages carry its doc_id), the relationships that touch them, the text facts it states (they carry
+# its doc_id), and its passages in any provenance list (a relationship cited by it alone goes too). The
+# corpus-version bookkeeping node is left out always: every ingest bumps it, by design.
+_NOT_OF_DOC = "NOT coalesce({x}.doc_id = $doc, false)"
+_OWN_PIDS = "[x IN {x}.passage_ids WHERE $doc IS NULL OR NOT x STARTS WITH $doc + ':']"
+_PROPS = ("CASE WHEN {x}.passage_ids IS NULL THEN properties({x}) "
+          "ELSE {x}{{.*, passage_ids: " + _OWN_PIDS + "}} END")
+FINGERPRINT_LABELS = f"""
+MATCH (n) WHERE NOT n:Meta AND {_NOT_OF_DOC.format(x="n")}
+UNWIND labels(n) AS l RETURN l, count(*) AS n
+"""
+FINGERPRINT_NODES = f"""
+MATCH (n) WHERE NOT n:Meta AND {_NOT_OF_DOC.format(x="n")}
+RETURN labels(n) AS l, {_PROPS.format(x="n")} AS p
+"""
+_RELS_NOT_OF_DOC = (" AND ".join(_NOT_OF_DOC.format(x=x) for x in ("a", "r", "b"))
+                    + " AND (r.passage_ids IS NULL OR size(r.passage_ids) = 0 OR size(" + _OWN_PIDS.format(x="r")
+                    + ") > 0)")
+FINGERPRINT_TYPES = f"MATCH (a)-[r]->(b) WHERE {_RELS_NOT_OF_DOC} RETURN type(r) AS t, count(*) AS n"
+FINGERPRINT_RELS = f"""
+MATCH (a)-[r]->(b) WHERE {_RELS_NOT_OF_DOC}
+RETURN type(r) AS t, {_PROPS.format(x="r")} AS p, coalesce(a.passage_id, a.doc_id, a.iso3, a.key, a.name) AS a,
+       coalesce(b.passage_id, b.doc_id, b.iso3, b.key, b.name) AS b
+"""
+
+
+def graph_fingerprint(g: Graph, without_doc: str | None = None) -> dict:
+    """Counts by label and type, plus a checksum of every node's and relationship's properties;
+    `without_doc` leaves that document out (see FINGERPRINT_NODES)."""
+    labels = {r["l"]: r["n"] for r in g.read(FINGERPRINT_LABELS, doc=without_doc)}
+    types = {r["t"]: r["n"] for r in g.read(FINGERPRINT_TYPES, doc=without_doc)}
     # when a document first came in is bookkeeping too: two runs of the same corpus differ only there
-    nodes = g.read("MATCH (n) WHERE NOT n:Meta RETURN labels(n) AS l, properties(n) AS p")
+    nodes = g.read(FINGERPRINT_NODES, doc=without_doc)
     for row in nodes:
         row["p"].pop("ingested_at", None)
-    rels = g.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, "
-                  "coalesce(a.passage_id, a.doc_id, a.iso3, a.key, a.name) AS a, "
-                  "coalesce(b.passage_id, b.doc_id, b.iso3, b.key, b.name) AS b")
+    rels = g.read(FINGERPRINT_RELS, doc=without_doc)
 
     def digest(rows):
         return hashlib.sha256("\n".join(sorted(json.dumps(r, sort_keys=True, default=str) for r in rows))
@@ -294,6 +319,7 @@ def test_an_incremental_ingest_keeps_the_duplicate_links_it_does_not_touch(scrat
     """Issue 20, item 6: one more file (even one that fails) must not drop the links between the others, and a
     new file's passages are compared with those already in the graph."""
     run_ingest(scratch, [scratch.corpus_dir], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    corpus_alone = graph_fingerprint(graph)
     before = {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
     assert len(before) >= 10
     empty = tmp_path / "empty.txt"
@@ -301,12 +327,15 @@ def test_an_incremental_ingest_keeps_the_duplicate_links_it_does_not_touch(scrat
     summary = run_ingest(scratch, [empty], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
     assert summary.documents == 0 and "empty.txt" in " ".join(summary.errors)
     assert {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)} == before
+    assert graph_fingerprint(graph) == corpus_alone  # a failed ingest changes nothing at all
 
     # a new outlet carrying a quote the corpus has: linked to the passages already in the graph
     quote = next(r["t"] for r in graph.read("MATCH (p:Passage) WHERE p.text CONTAINS 'no one nation can solve alone' "
                                             "RETURN p.text AS t LIMIT 1"))
     more = tmp_path / "zzz_more.txt"
-    more.write_text("Another outlet on the report\n\n" + quote + "\n")
+    # and a trend the corpus highlights: the report's HIGHLIGHTS fact gains a passage, and keeps its others
+    more.write_text("Another outlet on the report\n\n" + quote + "\n\nThe outlet added that traffickers forced "
+                    "the people they deceived to work in online scam operations for months.\n")
     run_ingest(scratch, [more], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
     new_doc = graph.read("MATCH (d:Document {file: 'zzz_more.txt'}) RETURN d.doc_id AS id")[0]["id"]
     after = {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
@@ -314,6 +343,9 @@ def test_an_incremental_ingest_keeps_the_duplicate_links_it_does_not_touch(scrat
     assert untouched == before
     new_links = after - before
     assert new_links and all(a.startswith(new_doc) and not b.startswith(new_doc) for a, b, _, _ in new_links)
+    # nothing else in the graph moved: the whole fingerprint, that document aside, is the corpus's
+    assert graph_fingerprint(graph, without_doc=new_doc) == corpus_alone
+    assert graph_fingerprint(graph) != corpus_alone  # (the filter is not what makes them equal)
 
     # the same links as one run over all six files
     scratch_all = tmp_path / "all"
@@ -324,3 +356,37 @@ def test_an_incremental_ingest_keeps_the_duplicate_links_it_does_not_touch(scrat
     wipe_graph(scratch)
     run_ingest(scratch, [scratch_all], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
     assert {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)} == after
+
+
+def test_a_changed_document_gets_the_links_and_graph_of_a_fresh_run(scratch, embedder, nlp, graph, tmp_path):
+    """Issue 20, item 6: a changed file's links are recomputed, to it as well as from it (its passages get
+    new ids, and the untouched documents' links to its old ones went with them)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(scratch.corpus_dir, corpus, ignore=shutil.ignore_patterns("README.md"))
+    run_ingest(scratch, [corpus], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    # the document most others quote: the canonical copy that links from untouched documents point to
+    target = graph.read(MOST_QUOTED_DOCUMENT)[0]
+    assert target["links"] >= 2
+    edited = corpus / target["file"]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nEditor's note: this article was updated after "
+                      "publication to correct the spelling of a place name.\n", encoding="utf-8")
+    summary = run_ingest(scratch, [edited], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    assert summary.replaced == 1 and summary.documents == 1
+    incremental_links = {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
+    incremental = graph_fingerprint(graph)
+    new_doc = graph.read("MATCH (d:Document {file: $file}) RETURN d.doc_id AS id", file=edited.name)[0]["id"]
+    assert new_doc != target["doc_id"]
+    assert sum(b.startswith(new_doc) for _, b, _, _ in incremental_links) >= 2  # relinked to the new version
+
+    from tests.conftest import wipe_graph
+
+    wipe_graph(scratch)
+    run_ingest(scratch, [corpus], tiers_csv=scratch.tiers_csv, embedder=embedder, nlp=nlp)
+    assert incremental_links == {(r["a"], r["b"], r["n"], r["s"]) for r in graph.read(DUPLICATE_LINKS)}
+    assert incremental == graph_fingerprint(graph)
+
+
+MOST_QUOTED_DOCUMENT = """
+MATCH (:Passage)-[r:DUPLICATE_OF]->(:Passage)<-[:HAS_PASSAGE]-(d:Document)
+RETURN d.doc_id AS doc_id, d.file AS file, count(r) AS links ORDER BY links DESC, file LIMIT 1
+"""

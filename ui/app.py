@@ -214,13 +214,9 @@ def build_app(settings: Settings, agent: Agent, llm_agent: Agent | None = None) 
         header = None
 
     def status():
-        st = agent.status()
-        if not str(st.get("neo4j", "")).startswith("ok"):
-            return (f'<div class="down" id="status-down">⚠ Neo4j is unavailable: {html.escape(st.get("neo4j", ""))} '
-                    f"— answers and exploration will resume by themselves when it is back.</div>")
-        return (f'<div class="up" id="status-ok">Neo4j ok · Chroma {html.escape(st.get("chroma", ""))} · '
-                f'embeddings {html.escape(st.get("model", ""))} · LLM {html.escape(st.get("llm", "none"))} · '
-                f'<a href="{html.escape(settings.browser_url)}" target="_blank">Neo4j Browser</a></div>')
+        from ui.banner import status_html
+
+        return status_html(agent.status(), settings.browser_url)
 
     # -- Ask ---------------------------------------------------------------------------------------
     def _files_for(a: Answer, session: list[Answer]) -> list:
