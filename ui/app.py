@@ -33,6 +33,7 @@ from kg.settings import PROJECT_ROOT, Settings
 from retrieval.agent import Agent
 from retrieval.models import Answer
 from ui import citing, graphview
+from ui.banner import status_html
 from ui.jobs import Job
 
 EXAMPLES = [
@@ -214,8 +215,6 @@ def build_app(settings: Settings, agent: Agent, llm_agent: Agent | None = None) 
         header = None
 
     def status():
-        from ui.banner import status_html
-
         return status_html(agent.status(), settings.browser_url)
 
     # -- Ask ---------------------------------------------------------------------------------------
