@@ -38,8 +38,11 @@ def test_a_shipped_set_in_its_scratch_store_without_the_baseline(neo4j_settings,
     """`tipkg eval --set NAME --limit N --no-baseline`: the set's own scratch store, its first N questions,
     tipkg alone (the flag used to be ignored with --set and --all)."""
     from evals.suites import run_suites, summary_table
+    from tests.conftest import free_port
 
-    settings = neo4j_settings.model_copy(update={"home": tmp_path / "home"})
+    # ports of its own: a developer's `make eval` may hold the default scratch ports meanwhile
+    settings = neo4j_settings.model_copy(update={"home": tmp_path / "home", "eval_bolt_port": free_port(),
+                                                 "eval_http_port": free_port()})
     results = run_suites(settings, sets=["default_blind"], limit=2, baseline=False, out_root=tmp_path / "runs")
     s = results["default_blind"]
     assert s["questions"] == 2 and set(s["systems"]) == {"tipkg"}
