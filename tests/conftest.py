@@ -111,6 +111,25 @@ def scratch(built_corpus, embedder, nlp, tmp_path):
     run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
 
 
+def restore_default_corpus(settings: Settings, embedder, nlp) -> None:
+    """The shared test stores back to the default corpus alone, after a test ingested more into them: the
+    graph rebuilt, and the vectors of documents it no longer holds deleted (an ingest never removes the
+    vectors of documents that are not in its run, so they would outlive the graph's reset)."""
+    from ingest.build import run_ingest
+    from kg.driver import Graph
+    from stores.vectorstore import VectorStore
+
+    wipe_graph(settings)
+    run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
+    with Graph(settings) as g:
+        live = {r["id"] for r in g.read("MATCH (p:Passage) RETURN p.passage_id AS id")}
+    store = VectorStore(settings)
+    try:
+        store.delete([i for i in store.all_ids() if i not in live])
+    finally:
+        store.close()
+
+
 def wipe_graph(settings: Settings) -> None:
     """Empty the test database (only ever the test instance's)."""
     from kg.driver import Graph

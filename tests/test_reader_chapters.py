@@ -14,15 +14,14 @@ def chapters_agent(built_corpus, embedder, nlp):
     from ingest.build import run_ingest
     from kg.settings import PROJECT_ROOT
     from retrieval.agent import Agent
-    from tests.conftest import wipe_graph
+    from tests.conftest import restore_default_corpus
 
     settings, _ = built_corpus
     run_ingest(settings, [PROJECT_ROOT / "data" / "chapters"], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
     agent = Agent(settings.model_copy(update={"refresh_seconds": 0.0}), embedder=embedder)
     yield agent
     agent.close()
-    wipe_graph(settings)
-    run_ingest(settings, [settings.corpus_dir], tiers_csv=settings.tiers_csv, embedder=embedder, nlp=nlp)
+    restore_default_corpus(settings, embedder, nlp)
 
 
 @pytest.mark.parametrize("q, must", [
