@@ -553,10 +553,10 @@ class Agent:
             if part.about_tier:
                 continue
             reading, _ = self._read(u, part, rows)
-            if not reading.chosen and country is not None and self_contained(part.text, country.name) != part.text:
+            pq = self_contained(part.text, country.name) if country is not None else part.text
+            if not reading.chosen and pq != part.text:
                 # "..., and how many victims did it identify?": asked on its own, with the country named,
                 # the part gets evidence of its own instead of the whole question's
-                pq = self_contained(part.text, country.name)
                 pu = understand(pq + "?", self._linker)
                 reading, _ = self._read(pu, Part(pq, part.answer_type, False, part.asks_country),
                                         self._retrieve(pu)[0])

@@ -62,6 +62,11 @@ def _moved(tier_2023: str | None, tier_2024: str) -> str | None:
     return "upgraded" if TIER_ORDER[tier_2024] < TIER_ORDER[tier_2023] else "downgraded"
 
 
+def _said_from(u: Understanding, tier) -> bool:
+    """The question names `tier` as where a move started ("from Tier 3"), not where it ended."""
+    return bool(re.search(rf"from\s+(the\s+)?{re.escape(tier.surface)}", u.question, re.IGNORECASE))
+
+
 def ordinal(n: int) -> str:
     return _ORDINALS[n - 1] if 0 < n <= len(_ORDINALS) else f"{n}th"
 
@@ -201,10 +206,8 @@ class Templates:
         t23 = table.get(2023, {}).get("tier")
         if text24 and text24.get("direction"):
             direction = text24["direction"]
-        elif t24 and t23 and t24 in TIER_ORDER and t23 in TIER_ORDER:
-            direction = "remained" if t24 == t23 else "upgraded" if TIER_ORDER[t24] < TIER_ORDER[t23] else "downgraded"
         else:
-            direction = None
+            direction = _moved(t23, t24) if t24 else None
         n_text = self._text_cite(cites, text24) if text24 else None
         if text24 and n_text:
             facts.append(GraphFact(subject=name, predicate="PLACED_IN", object=t24, year=2024,
@@ -319,7 +322,7 @@ class Templates:
             if want and direction != want:
                 continue
             for t in u.of("Tier"):  # "to Tier 3" / "from Tier 3" / "onto the Watch List"
-                from_tier = re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
+                from_tier = _said_from(u, t)
                 if (from_tier and r["tier_2023"] != t.name) or (not from_tier and r["tier_2024"] != t.name):
                     break
             else:
@@ -329,8 +332,7 @@ class Templates:
         for r in self._chapter_rows(u):
             if r["country"] in listed or r.get("direction") not in ("upgraded", "downgraded"):
                 continue
-            if any(re.search(rf"from\s+(the\s+)?{re.escape(t.surface)}", u.question, re.IGNORECASE)
-                   and r.get("table_tier_2023") != t.name for t in u.of("Tier")):
+            if any(_said_from(u, t) and r.get("table_tier_2023") != t.name for t in u.of("Tier")):
                 continue  # "from Tier 3": a chapter's stated move counts only if the table has it there in 2023
             if want and r["direction"] != {"up": "upgraded", "down": "downgraded"}[want]:
                 continue
